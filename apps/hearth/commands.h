@@ -1,0 +1,15 @@
+// The `hearth` command line: each subcommand registers its options on the CLI11 app and returns
+// the function that runs it (exit code).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace hearth::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_info(CLI::App& app);
+
+}  // namespace hearth::cli

@@ -1,0 +1,30 @@
+// hearth: the local AI server and its command-line tools.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "apps/hearth/commands.h"
+#include "base/log.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"Hearth: a local AI server for language, speech and image models"};
+    app.require_subcommand(1);
+    std::string log_level = "info";
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
+
+    std::vector<std::pair<CLI::App*, hearth::cli::Runner>> commands;
+    auto remember = [&](hearth::cli::Runner runner) {
+        commands.emplace_back(app.get_subcommands({}).back(), std::move(runner));
+    };
+    remember(hearth::cli::add_info(app));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error);
+    }
+    hearth::log::setup(log_level);
+    for (auto& [command, runner] : commands)
+        if (command->parsed()) return runner();
+    return 1;
+}

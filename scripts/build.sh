@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds one CMake preset (default: release). Extra arguments go to the build
+# (for example a --target list).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${1:-release}"
+shift || true
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" "$@"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package Hearth needs to build, test and run. Idempotent and quick when
+# everything is present (it asks dpkg first and calls apt-get only for what is missing).
+#
+#   scripts/setup.sh            build + test dependencies (what CI needs)
+#   scripts/setup.sh --train    also what tools/train_demo_model needs (python3-torch, fortunes)
+set -euo pipefail
+
+packages=(
+  # toolchain
+  cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
+  # libraries
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-sentencepiece
+)
+if [[ "${1:-}" == "--train" ]]; then
+  packages+=(python3-torch fortunes fortunes-min)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all ${#packages[@]} packages present"
+fi
