@@ -11,5 +11,9 @@ namespace hearth::cli {
 using Runner = std::function<int()>;
 
 Runner add_info(CLI::App& app);
+Runner add_run(CLI::App& app);
+Runner add_tokenize(CLI::App& app);
+Runner add_quantize(CLI::App& app);
+Runner add_perplexity(CLI::App& app);
 
 }  // namespace hearth::cli

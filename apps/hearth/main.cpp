@@ -16,7 +16,11 @@ int main(int argc, char** argv) {
     auto remember = [&](hearth::cli::Runner runner) {
         commands.emplace_back(app.get_subcommands({}).back(), std::move(runner));
     };
+    remember(hearth::cli::add_run(app));
     remember(hearth::cli::add_info(app));
+    remember(hearth::cli::add_tokenize(app));
+    remember(hearth::cli::add_quantize(app));
+    remember(hearth::cli::add_perplexity(app));
 
     try {
         app.parse(argc, argv);
