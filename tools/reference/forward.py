@@ -38,8 +38,8 @@ import numpy as np
 
 TOOLS = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TOOLS))
-from dequant import dequantize_tensor  # noqa: E402
-from hearth_gguf import GGUFError, GGUFReader  # noqa: E402
+from dequant import dequantize, dequantize_tensor  # noqa: E402
+from hearth_gguf import GGUFError, GGUFReader, tensor_nbytes  # noqa: E402
 
 F64 = np.float64
 ROPE_MODE = {"llama": "normal", "qwen2": "neox", "qwen3": "neox"}
@@ -211,6 +211,20 @@ class Model:
     def maybe(self, name: str) -> Optional[np.ndarray]:
         return self.weight(name) if self.has(name) else None
 
+    def rows(self, name: str, first: int, count: int) -> np.ndarray:
+        """Rows first..first+count-1 of a 2-D weight, dequantized (a row is whole blocks)."""
+        info = self.gguf.tensor(name)
+        row_len = info.shape[0]
+        row_bytes = tensor_nbytes(info.type, (row_len,))
+        raw = info.data[first * row_bytes:(first + count) * row_bytes]
+        return dequantize(raw, info.type, count * row_len).reshape(count, row_len).astype(F64)
+
+    def project_rows(self, x: np.ndarray, name: str, chunk: int = 8192) -> np.ndarray:
+        """x @ W^T for a large W (the output projection), a chunk of W's rows at a time."""
+        n_out = self.gguf.tensor(name).shape[1]
+        return np.concatenate([x @ self.rows(name, first, min(chunk, n_out - first)).T
+                               for first in range(0, n_out, chunk)], axis=1)
+
     def forward(self, tokens: List[int], kv_f16: bool = False):
         """Returns (logits (n_tokens, n_vocab), hidden (n_tokens, n_embd)), both float64."""
         cfg = self.cfg
@@ -227,9 +241,8 @@ class Model:
         kq_scale = 1.0 / math.sqrt(cfg.head_dim_k)
         causal = np.triu(np.full((n_tokens, n_tokens), -np.inf), k=1)  # (query t, key s): s > t
 
-        # --- embeddings -------------------------------------------------------------------
-        token_embd = self.weight("token_embd.weight")                # (n_vocab, n_embd)
-        x = token_embd[token_ids]                                    # (n_tokens, n_embd)
+        # --- embeddings: row t of token_embd (ne [n_embd, n_vocab]) is token t's vector -----
+        x = np.stack([self.rows("token_embd.weight", int(token), 1)[0] for token in token_ids])
 
         for layer in range(cfg.n_layer):
             blk = f"blk.{layer}."
@@ -281,8 +294,8 @@ class Model:
 
         # --- output -------------------------------------------------------------------------
         hidden = rms_norm(x, cfg.rms_eps) * self.weight("output_norm.weight")
-        output = self.weight("output.weight") if self.has("output.weight") else token_embd
-        logits = hidden @ output.T                                   # (n_tokens, n_vocab)
+        output = "output.weight" if self.has("output.weight") else "token_embd.weight"  # tied
+        logits = self.project_rows(hidden, output)                   # (n_tokens, n_vocab)
         return logits, hidden
 
 
