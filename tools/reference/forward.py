@@ -211,6 +211,12 @@ class Model:
     def maybe(self, name: str) -> Optional[np.ndarray]:
         return self.weight(name) if self.has(name) else None
 
+    def linear(self, x: np.ndarray, prefix: str) -> np.ndarray:
+        """x W^T + b, with W = prefix.weight and b = prefix.bias when the file has it (qwen2)."""
+        y = x @ self.weight(prefix + ".weight").T
+        bias = self.maybe(prefix + ".bias")
+        return y if bias is None else y + bias
+
     def rows(self, name: str, first: int, count: int) -> np.ndarray:
         """Rows first..first+count-1 of a 2-D weight, dequantized (a row is whole blocks)."""
         info = self.gguf.tensor(name)
@@ -249,18 +255,9 @@ class Model:
 
             # --- attention --------------------------------------------------------------
             h = rms_norm(x, cfg.rms_eps) * self.weight(blk + "attn_norm.weight")
-            q = h @ self.weight(blk + "attn_q.weight").T             # (n_tokens, n_head * hd_k)
-            k = h @ self.weight(blk + "attn_k.weight").T             # (n_tokens, n_head_kv * hd_k)
-            v = h @ self.weight(blk + "attn_v.weight").T             # (n_tokens, n_head_kv * hd_v)
-            for name, proj in (("attn_q.bias", "q"), ("attn_k.bias", "k"), ("attn_v.bias", "v")):
-                bias = self.maybe(blk + name)
-                if bias is not None:
-                    if proj == "q":
-                        q = q + bias
-                    elif proj == "k":
-                        k = k + bias
-                    else:
-                        v = v + bias
+            q = self.linear(h, blk + "attn_q")                       # (n_tokens, n_head * hd_k)
+            k = self.linear(h, blk + "attn_k")                       # (n_tokens, n_head_kv * hd_k)
+            v = self.linear(h, blk + "attn_v")                       # (n_tokens, n_head_kv * hd_v)
             q = q.reshape(n_tokens, cfg.n_head, cfg.head_dim_k)
             k = k.reshape(n_tokens, cfg.n_head_kv, cfg.head_dim_k)
             v = v.reshape(n_tokens, cfg.n_head_kv, cfg.head_dim_v)
