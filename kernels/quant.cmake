@@ -7,4 +7,5 @@ set(hearth_quant_ref_sources
 list(APPEND HEARTH_KERNEL_SOURCES ${CMAKE_CURRENT_LIST_DIR}/quant.cpp ${hearth_quant_ref_sources})
 # The reference must give the same bytes and floats on every build: no fused multiply-adds even
 # if a build adds -march flags (decoding matches GGUF's reference decoder bit for bit).
-set_source_files_properties(${hearth_quant_ref_sources} PROPERTIES COMPILE_OPTIONS -ffp-contract=off)
+set_source_files_properties(${hearth_quant_ref_sources}
+  PROPERTIES COMPILE_OPTIONS -ffp-contract=off)

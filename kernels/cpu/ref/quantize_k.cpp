@@ -99,14 +99,26 @@ Status encode_affine(const float* x, const AffineLayout& layout, int64_t block_i
             d_stored > 0 ? round_clamped(sub_scales[sub_idx] / d_stored, 0, layout.code_hi) : 0;
         const int min_base =
             dmin_stored > 0 ? round_clamped(sub_mins[sub_idx] / dmin_stored, 0, layout.code_hi) : 0;
+        // Each scale code is tried with the min codes next to the fitted one and with the min
+        // that best fits the levels it gives: when the code rounds far from the fitted scale (to
+        // 0 next to an outlier, say) the fitted min no longer suits.
         float best_error = INFINITY;
         for (int scale_code = scale_base - 1; scale_code <= scale_base + 1; ++scale_code) {
             if (scale_code < 0 || scale_code > layout.code_hi) continue;
-            for (int min_code = min_base - 1; min_code <= min_base + 1; ++min_code) {
+            const float scale = d_stored * static_cast<float>(scale_code);
+            const float refit_min =
+                affine_refit_min(x + begin, w + begin, layout.sub_size, layout.q_hi, scale,
+                                 dmin_stored * static_cast<float>(min_base));
+            const int refit_code =
+                dmin_stored > 0 ? round_clamped(refit_min / dmin_stored, 0, layout.code_hi) : 0;
+            const int min_codes[4] = {min_base - 1, min_base, min_base + 1, refit_code};
+            for (int trial_idx = 0; trial_idx < 4; ++trial_idx) {
+                const int min_code = min_codes[trial_idx];
                 if (min_code < 0 || min_code > layout.code_hi) continue;
+                if (trial_idx == 3 && min_code >= min_base - 1 && min_code <= min_base + 1)
+                    continue;
                 const float error = affine_error(x + begin, w + begin, layout.sub_size, layout.q_hi,
-                                                 d_stored * static_cast<float>(scale_code),
-                                                 dmin_stored * static_cast<float>(min_code));
+                                                 scale, dmin_stored * static_cast<float>(min_code));
                 if (error < best_error) {
                     best_error = error;
                     out->scale_codes[sub_idx] = static_cast<uint8_t>(scale_code);

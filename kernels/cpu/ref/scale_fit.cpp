@@ -246,6 +246,24 @@ void affine_levels(const float* x, int n, int q_hi, float scale, float min, uint
         q[elem_idx] = static_cast<uint8_t>(round_clamped((x[elem_idx] + min) * inv_scale, 0, q_hi));
 }
 
+float affine_refit_min(const float* x, const float* w, int n, int q_hi, float scale, float min) {
+    assert(n % kLanes == 0);
+    const float inv_scale = scale > 0 ? 1.0f / scale : 0.0f;
+    const float hi = static_cast<float>(q_hi);
+    float residual[kLanes] = {}, weight[kLanes] = {};
+    for (int base = 0; base < n; base += kLanes) {
+        for (int lane = 0; lane < kLanes; ++lane) {
+            const float value = x[base + lane];
+            const float level = round_clamped_float((value + min) * inv_scale, 0.0f, hi);
+            residual[lane] += w[base + lane] * (scale * level - value);
+            weight[lane] += w[base + lane];
+        }
+    }
+    const float sum_w = sum_lanes(weight);
+    const float refit = sum_w > 0 ? sum_lanes(residual) / sum_w : 0.0f;
+    return refit > 0 ? refit : 0.0f;
+}
+
 float symmetric_error(const float* x, const float* w, int n, int q_lo, int q_hi, float scale) {
     assert(n % kLanes == 0);
     const float inv_scale = scale != 0 ? 1.0f / scale : 0.0f;

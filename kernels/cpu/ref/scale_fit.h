@@ -44,6 +44,8 @@ ScaleMin fit_scale_min(const float* x, const float* w, int n, int q_hi, const Tr
 float affine_error(const float* x, const float* w, int n, int q_hi, float scale, float min);
 // Those levels.
 void affine_levels(const float* x, int n, int q_hi, float scale, float min, uint8_t* q);
+// The min (>= 0) that best fits those levels: sum w (scale q - x) / sum w.
+float affine_refit_min(const float* x, const float* w, int n, int q_hi, float scale, float min);
 
 // The same for y[k] = scale * q[k], q[k] = round(x[k] / scale) clamped to [q_lo, q_hi].
 float symmetric_error(const float* x, const float* w, int n, int q_lo, int q_hi, float scale);
