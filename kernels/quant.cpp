@@ -72,7 +72,9 @@ Status quantize_row(DType type, const float* src, void* dst, int64_t n) {
                                "be stored)",
                                info.name, elem_idx, std::isnan(src[elem_idx]) ? "NaN" : "infinite");
     }
-    return codec->encode(src, dst, n / info.block_size);
+    Status status = codec->encode(src, dst, n / info.block_size);
+    if (!status.ok()) return status.take_error().wrap("cannot quantize to {}", info.name);
+    return status;
 }
 
 }  // namespace hearth::kernels

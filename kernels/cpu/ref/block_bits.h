@@ -1,12 +1,14 @@
-// Bit-level helpers shared by the reference encoders and decoders: loading and storing blocks at
-// unaligned addresses, and the packed sub-block scales of the K-quants.
+// Helpers shared by the reference encoders and decoders: loading and storing blocks at unaligned
+// addresses, fp16 scales, and the packed sub-block scales of the K-quants.
 #pragma once
 
 #include <bit>
 #include <cstdint>
 #include <cstring>
 
+#include "base/result.h"
 #include "tensor/blocks.h"
+#include "tensor/half.h"
 
 namespace hearth::kernels::ref {
 
@@ -24,6 +26,19 @@ inline Block load_block(const void* src, int64_t block_idx) {
 template <typename Block>
 inline void store_block(void* dst, int64_t block_idx, const Block& block) {
     std::memcpy(static_cast<uint8_t*>(dst) + block_idx * sizeof(Block), &block, sizeof(Block));
+}
+
+// A block scale as fp16, or an error when it would round to infinity (or is not a number, which
+// only values near float's limits can produce): the block's values are too large for the type.
+inline Result<uint16_t> checked_fp16(float value, int64_t block_idx, int64_t block_size) {
+    const uint16_t half = fp32_to_fp16(value);
+    if ((half & 0x7c00u) == 0x7c00u)
+        return Error::make(Errc::kInvalidArgument,
+                           "block {} (elements {}..{}) needs a scale of {:g}, beyond fp16's range "
+                           "(65504)",
+                           block_idx, block_idx * block_size, (block_idx + 1) * block_size - 1,
+                           value);
+    return half;
 }
 
 // Q4_K / Q5_K: eight 6-bit scales and eight 6-bit mins in 12 bytes. Sub-blocks 0..3 keep their

@@ -6,6 +6,7 @@
 // levels. Elements are then rounded against the scale and min as stored (fp16), not as computed,
 // so the rounding of the stored scale costs no accuracy beyond its own.
 #include <cmath>
+#include <cstring>
 
 #include "kernels/cpu/ref/block_bits.h"
 #include "kernels/cpu/ref/quant_ref.h"
@@ -15,19 +16,7 @@
 namespace hearth::kernels::ref {
 namespace {
 
-constexpr float kF16Max = 65504.0f;
-
-// Stores `value` as fp16, or fails when it would round to infinity. `what` names the quantity
-// for the message ("the scale of q4_0 block 3").
-Result<uint16_t> checked_fp16(float value, int64_t block_idx, const char* type_name) {
-    const uint16_t half = fp32_to_fp16(value);
-    if ((half & 0x7c00u) == 0x7c00u)
-        return Error::make(Errc::kInvalidArgument,
-                           "{} block {} needs a scale of {:g}, beyond fp16's range ({:g}): its "
-                           "values are too large for {}",
-                           type_name, block_idx, value, kF16Max, type_name);
-    return half;
-}
+constexpr float kF16Max = 65504.0f;  // the largest finite half
 
 // The signed element of largest magnitude (the first one on ties).
 float signed_peak(const float* x, int n) {
@@ -39,11 +28,10 @@ float signed_peak(const float* x, int n) {
 
 // Symmetric 4/5-bit: levels 0..2*offset-1 stand for (level - offset) * d, d = peak / -offset.
 // Returns the stored scale and writes the levels.
-Result<uint16_t> encode_symmetric(const float* x, int offset, int64_t block_idx,
-                                  const char* type_name, uint8_t* levels) {
+Result<uint16_t> encode_symmetric(const float* x, int offset, int64_t block_idx, uint8_t* levels) {
     HEARTH_ASSIGN_OR_RETURN(
         const uint16_t d_half,
-        checked_fp16(signed_peak(x, kQK4_0) / static_cast<float>(-offset), block_idx, type_name));
+        checked_fp16(signed_peak(x, kQK4_0) / static_cast<float>(-offset), block_idx, kQK4_0));
     const float d = fp16_to_fp32(d_half);
     const float inv_d = d != 0 ? 1.0f / d : 0.0f;
     for (int elem_idx = 0; elem_idx < kQK4_0; ++elem_idx)
@@ -59,7 +47,7 @@ struct AffineHalves {
 };
 
 Result<AffineHalves> encode_min_max(const float* x, int n_levels, int64_t block_idx,
-                                    const char* type_name, uint8_t* levels) {
+                                    uint8_t* levels) {
     float lo = x[0], hi = x[0];
     for (int elem_idx = 1; elem_idx < kQK4_0; ++elem_idx) {
         lo = x[elem_idx] < lo ? x[elem_idx] : lo;
@@ -67,8 +55,8 @@ Result<AffineHalves> encode_min_max(const float* x, int n_levels, int64_t block_
     }
     HEARTH_ASSIGN_OR_RETURN(
         const uint16_t d_half,
-        checked_fp16((hi - lo) / static_cast<float>(n_levels - 1), block_idx, type_name));
-    HEARTH_ASSIGN_OR_RETURN(const uint16_t m_half, checked_fp16(lo, block_idx, type_name));
+        checked_fp16((hi - lo) / static_cast<float>(n_levels - 1), block_idx, kQK4_0));
+    HEARTH_ASSIGN_OR_RETURN(const uint16_t m_half, checked_fp16(lo, block_idx, kQK4_0));
     const float d = fp16_to_fp32(d_half);
     const float m = fp16_to_fp32(m_half);
     const float inv_d = d != 0 ? 1.0f / d : 0.0f;
@@ -129,8 +117,8 @@ Status quantize_q4_0(const float* src, void* dst, int64_t n_blocks) {
     for (int64_t block_idx = 0; block_idx < n_blocks; ++block_idx) {
         uint8_t levels[kQK4_0];
         BlockQ4_0 block;
-        HEARTH_ASSIGN_OR_RETURN(
-            block.d, encode_symmetric(src + block_idx * kQK4_0, 8, block_idx, "q4_0", levels));
+        HEARTH_ASSIGN_OR_RETURN(block.d,
+                                encode_symmetric(src + block_idx * kQK4_0, 8, block_idx, levels));
         pack_nibbles(levels, block.qs);
         store_block(dst, block_idx, block);
     }
@@ -140,9 +128,8 @@ Status quantize_q4_0(const float* src, void* dst, int64_t n_blocks) {
 Status quantize_q4_1(const float* src, void* dst, int64_t n_blocks) {
     for (int64_t block_idx = 0; block_idx < n_blocks; ++block_idx) {
         uint8_t levels[kQK4_0];
-        HEARTH_ASSIGN_OR_RETURN(
-            const AffineHalves halves,
-            encode_min_max(src + block_idx * kQK4_0, 16, block_idx, "q4_1", levels));
+        HEARTH_ASSIGN_OR_RETURN(const AffineHalves halves,
+                                encode_min_max(src + block_idx * kQK4_0, 16, block_idx, levels));
         BlockQ4_1 block;
         block.d = halves.d;
         block.m = halves.m;
@@ -156,8 +143,8 @@ Status quantize_q5_0(const float* src, void* dst, int64_t n_blocks) {
     for (int64_t block_idx = 0; block_idx < n_blocks; ++block_idx) {
         uint8_t levels[kQK4_0];
         BlockQ5_0 block;
-        HEARTH_ASSIGN_OR_RETURN(
-            block.d, encode_symmetric(src + block_idx * kQK4_0, 16, block_idx, "q5_0", levels));
+        HEARTH_ASSIGN_OR_RETURN(block.d,
+                                encode_symmetric(src + block_idx * kQK4_0, 16, block_idx, levels));
         pack_fifth_bits(levels, block.qh);
         pack_nibbles(levels, block.qs);
         store_block(dst, block_idx, block);
@@ -168,9 +155,8 @@ Status quantize_q5_0(const float* src, void* dst, int64_t n_blocks) {
 Status quantize_q5_1(const float* src, void* dst, int64_t n_blocks) {
     for (int64_t block_idx = 0; block_idx < n_blocks; ++block_idx) {
         uint8_t levels[kQK4_0];
-        HEARTH_ASSIGN_OR_RETURN(
-            const AffineHalves halves,
-            encode_min_max(src + block_idx * kQK4_0, 32, block_idx, "q5_1", levels));
+        HEARTH_ASSIGN_OR_RETURN(const AffineHalves halves,
+                                encode_min_max(src + block_idx * kQK4_0, 32, block_idx, levels));
         BlockQ5_1 block;
         block.d = halves.d;
         block.m = halves.m;
@@ -190,7 +176,7 @@ Status quantize_q8_0(const float* src, void* dst, int64_t n_blocks) {
         for (int elem_idx = 0; elem_idx < kQK8_0; ++elem_idx)
             amax = std::fmax(amax, std::fabs(x[elem_idx]));
         BlockQ8_0 block;
-        HEARTH_ASSIGN_OR_RETURN(block.d, checked_fp16(amax / 127.0f, block_idx, "q8_0"));
+        HEARTH_ASSIGN_OR_RETURN(block.d, checked_fp16(amax / 127.0f, block_idx, kQK8_0));
         const float d = fp16_to_fp32(block.d);
         const float inv_d = d != 0 ? 1.0f / d : 0.0f;
         for (int elem_idx = 0; elem_idx < kQK8_0; ++elem_idx)

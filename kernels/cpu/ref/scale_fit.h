@@ -51,11 +51,12 @@ float affine_refit_min(const float* x, const float* w, int n, int q_hi, float sc
 float symmetric_error(const float* x, const float* w, int n, int q_lo, int q_hi, float scale);
 void symmetric_levels(const float* x, int n, int q_lo, int q_hi, float scale, int8_t* q);
 
-// Nearest integer to `value` clamped to [lo, hi], ties to even. Exact for any finite float.
+// Nearest integer to `value` clamped to [lo, hi], ties to even (NaN gives lo).
 inline int round_clamped(float value, int lo, int hi) {
     const float lo_f = static_cast<float>(lo);
     const float hi_f = static_cast<float>(hi);
-    const float clamped = value < lo_f ? lo_f : (value > hi_f ? hi_f : value);
+    float clamped = value > lo_f ? value : lo_f;
+    clamped = clamped < hi_f ? clamped : hi_f;
     // Adding 1.5 * 2^23 leaves no fraction bits, so the FPU rounds (to nearest even) for us;
     // |clamped| is far below 2^22, where the trick is exact.
     constexpr float kRoundingBias = 12582912.0f;
