@@ -65,7 +65,12 @@ TEST(HalfConversions, Bf16RoundsToNearestEven) {
     EXPECT_EQ(encode_one(DType::kBF16, 1.0f + 3 * 0x1p-8f), 0x3f82);  // tie, to even (up)
     EXPECT_EQ(encode_one(DType::kBF16, 1.0f + 0x1p-8f + 0x1p-20f), 0x3f81);
     EXPECT_EQ(encode_one(DType::kBF16, -2.0f - 0x1p-7f), 0xc000);  // tie, to even
-    EXPECT_EQ(encode_one(DType::kBF16, 0x1p-140f), 0x0000 | (0x1p-140f >= 0 ? 0x0000 : 0));
+    // Subnormals: 2^-133 is the smallest bfloat16; 3 * 2^-135 (0.75 of it) rounds up to it,
+    // 2^-134 (half of it) to even (zero), 2^-140 to zero.
+    EXPECT_EQ(encode_one(DType::kBF16, 0x1p-133f), 0x0001);
+    EXPECT_EQ(encode_one(DType::kBF16, 3 * 0x1p-135f), 0x0001);
+    EXPECT_EQ(encode_one(DType::kBF16, 0x1p-134f), 0x0000);
+    EXPECT_EQ(encode_one(DType::kBF16, -0x1p-140f), 0x8000);
     EXPECT_EQ(encode_one(DType::kBF16, 0x1.fep127f), 0x7f7f);  // the largest finite bfloat16
 }
 
