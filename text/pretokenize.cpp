@@ -171,8 +171,9 @@ const char* pre_tokenizer_name(PreTokenizer kind) {
 }
 
 const PreTokenizerSpec* find_pre_tokenizer(std::string_view gguf_name) {
-    auto it = std::find_if(kSpecs.begin(), kSpecs.end(),
-                           [&](const PreTokenizerSpec& spec) { return spec.gguf_name == gguf_name; });
+    auto it = std::find_if(kSpecs.begin(), kSpecs.end(), [&](const PreTokenizerSpec& spec) {
+        return spec.gguf_name == gguf_name;
+    });
     return it == kSpecs.end() ? nullptr : &*it;
 }
 

@@ -13,9 +13,9 @@ SpecialTokenSplitter::SpecialTokenSplitter(const Vocab& vocab) {
         if (vocab.text(id).empty()) continue;
         specials_.push_back({id, vocab.text(id), type == TokenType::kUserDefined});
     }
-    std::stable_sort(specials_.begin(), specials_.end(), [](const Special& lhs, const Special& rhs) {
-        return lhs.text.size() > rhs.text.size();
-    });
+    std::stable_sort(
+        specials_.begin(), specials_.end(),
+        [](const Special& lhs, const Special& rhs) { return lhs.text.size() > rhs.text.size(); });
 }
 
 std::vector<SpecialTokenSplitter::Fragment> SpecialTokenSplitter::split(

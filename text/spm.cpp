@@ -55,7 +55,8 @@ public:
             queue_.pop();
             Symbol& left = symbols_[static_cast<size_t>(bigram.left)];
             Symbol& right = symbols_[static_cast<size_t>(bigram.right)];
-            if (left.length == 0 || right.length == 0 || left.length + right.length != bigram.length)
+            if (left.length == 0 || right.length == 0 ||
+                left.length + right.length != bigram.length)
                 continue;  // one side was merged into something else since
             left.length += right.length;
             right.length = 0;

@@ -118,14 +118,16 @@ Status Vocab::load_tokens(const gguf::File& file) {
     const size_t n_tokens = texts.size();
     if (n_tokens == 0) return corrupt(fmt::format("'{}' is empty", keys::kTokenizerTokens));
     if (n_tokens > kMaxTokens)
-        return Error::make(Errc::kOutOfRange, "the vocabulary has {} tokens, more than the {} allowed",
-                           n_tokens, kMaxTokens);
+        return Error::make(Errc::kOutOfRange,
+                           "the vocabulary has {} tokens, more than the {} allowed", n_tokens,
+                           kMaxTokens);
 
     size_t total_bytes = 0;
     for (size_t idx = 0; idx < n_tokens; ++idx) {
         if (texts[idx].size() > kMaxTokenBytes)
-            return Error::make(Errc::kOutOfRange, "token {} is {} bytes long, more than the {} allowed",
-                               idx, texts[idx].size(), kMaxTokenBytes);
+            return Error::make(Errc::kOutOfRange,
+                               "token {} is {} bytes long, more than the {} allowed", idx,
+                               texts[idx].size(), kMaxTokenBytes);
         total_bytes += texts[idx].size();
     }
     if (total_bytes > UINT32_MAX)
@@ -160,11 +162,13 @@ Status Vocab::load_tokens(const gguf::File& file) {
         auto values = types->array_as_int();
         if (!values)
             return Error::make(Errc::kCorrupt, "metadata '{}' is an array of {}, expected integers",
-                               keys::kTokenizerTokenType, gguf::value_type_name(types->array_type()));
+                               keys::kTokenizerTokenType,
+                               gguf::value_type_name(types->array_type()));
         for (size_t idx = 0; idx < n_tokens; ++idx) {
             const int64_t value = (*values)[idx];
             if (value < 0 || value > static_cast<int64_t>(TokenType::kByte))
-                return Error::make(Errc::kCorrupt, "token {} has type {}, expected 0..6", idx, value);
+                return Error::make(Errc::kCorrupt, "token {} has type {}, expected 0..6", idx,
+                                   value);
             types_[idx] = static_cast<TokenType>(value);
         }
     }
@@ -220,8 +224,9 @@ Status Vocab::load_special_ids(const gguf::File& file) {
         if (!id) {
             if (value->is_integer())
                 return Error::make(Errc::kCorrupt, "metadata '{}' is out of range", special.key);
-            return Error::make(Errc::kCorrupt, "metadata '{}' is a {}, expected an integer token id",
-                               special.key, gguf::value_type_name(value->type()));
+            return Error::make(Errc::kCorrupt,
+                               "metadata '{}' is a {}, expected an integer token id", special.key,
+                               gguf::value_type_name(value->type()));
         }
         if (*id < 0 || *id >= n_tokens()) {
             if (special.required_in_range)
@@ -274,11 +279,11 @@ Status Vocab::load_flags(const gguf::File& file) {
     HEARTH_TRY(read_flag(keys::kTokenizerAddEos, false, add_eos_));
     HEARTH_TRY(read_flag(keys::kTokenizerAddSpacePrefix, spm, add_space_prefix_));
     if (add_bos_ && bos_id_ == kNoToken)
-        return Error::make(Errc::kCorrupt, "the vocabulary asks for a BOS token ('{}') but has none "
-                           "('{}')", keys::kTokenizerAddBos, keys::kTokenizerBosId);
+        return Error::make(Errc::kCorrupt, "the vocabulary asks for a BOS token ('{}') but has "
+                           "none ('{}')", keys::kTokenizerAddBos, keys::kTokenizerBosId);
     if (add_eos_ && eos_id_ == kNoToken)
-        return Error::make(Errc::kCorrupt, "the vocabulary asks for an EOS token ('{}') but has none "
-                           "('{}')", keys::kTokenizerAddEos, keys::kTokenizerEosId);
+        return Error::make(Errc::kCorrupt, "the vocabulary asks for an EOS token ('{}') but has "
+                           "none ('{}')", keys::kTokenizerAddEos, keys::kTokenizerEosId);
     return ok_status();
 }
 
@@ -287,8 +292,9 @@ Status Vocab::load_merges(const gguf::File& file) {
     if (!merges.ok()) return merges.error().wrap("byte-level BPE vocabulary");
     const std::span<const std::string_view> lines = (*merges)->array_strings();
     if (lines.size() > kMaxMerges)
-        return Error::make(Errc::kOutOfRange, "the vocabulary has {} merges, more than the {} allowed",
-                           lines.size(), kMaxMerges);
+        return Error::make(Errc::kOutOfRange,
+                           "the vocabulary has {} merges, more than the {} allowed", lines.size(),
+                           kMaxMerges);
     merges_.reserve(lines.size());
     size_t n_skipped = 0;
     std::string joined;

@@ -42,7 +42,7 @@ enum class TokenType : uint8_t {
     kUndefined = 0,
     kNormal = 1,
     kUnknown = 2,
-    kControl = 3,       // <s>, </s>, <|im_start|>: matched in text only when asked, hidden in output
+    kControl = 3,       // <s>, <|im_start|>: matched in text only when asked, hidden in output
     kUserDefined = 4,   // always matched as a whole in text, always shown
     kUnused = 5,
     kByte = 6,          // SentencePiece byte fallback "<0x41>"

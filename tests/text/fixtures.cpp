@@ -10,7 +10,8 @@ namespace hearth::text::testing {
 namespace keys = gguf::keys;
 
 nlohmann::json load_test_data(std::string_view name) {
-    const std::string path = std::string(HEARTH_SOURCE_DIR) + "/tests/text/data/" + std::string(name);
+    const std::string path =
+        std::string(HEARTH_SOURCE_DIR) + "/tests/text/data/" + std::string(name);
     std::ifstream file(path);
     if (!file) throw std::runtime_error("cannot open " + path);
     return nlohmann::json::parse(file);

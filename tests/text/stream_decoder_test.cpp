@@ -65,7 +65,8 @@ TEST(StreamDecoder, HoldsAnEmojiSplitAcrossByteTokens) {
 TEST(StreamDecoder, HoldsByteLevelCharacters) {
     auto tokenizer = bpe_tokenizer();
     ASSERT_TRUE(tokenizer);
-    const std::vector<int32_t> ids = tokenizer->encode("ok \xF0\x9F\x98\x80!", false, false);  // 😀
+    // "ok 😀!"
+    const std::vector<int32_t> ids = tokenizer->encode("ok \xF0\x9F\x98\x80!", false, false);
     StreamDecoder decoder(*tokenizer);
     std::vector<std::string> chunks;
     for (int32_t id : ids) chunks.push_back(decoder.push(id));
