@@ -8,7 +8,8 @@
 //     token, as llama.cpp does (sentencepiece itself would not add one after a user-defined
 //     token);
 //   - decode() returns the exact bytes of the tokens, without llama.cpp's optional clean-up of
-//     spaces before punctuation, so decode(encode(x)) == x for plain text.
+//     spaces before punctuation, so decode(encode(x)) == x for any bytes x when no special
+//     token is parsed (SentencePiece: x without U+2581 '▁', which decodes as a space).
 //
 // Immutable after construction: every const method may be called from any number of threads at
 // once. Token ids outside [0, n_vocab()) are accepted everywhere and contribute nothing (the API
