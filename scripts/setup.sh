@@ -12,7 +12,7 @@ packages=(
   # libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-sentencepiece
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-sentencepiece python3-regex
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch fortunes fortunes-min)
