@@ -91,7 +91,7 @@ Result<GenerationStats> LlmSession::generate(std::span<const int32_t> prompt, in
     HEARTH_TRY(sampling.validate(model_.hparams().n_vocab));
 
     Sampler sampler(sampling, model_.hparams().n_vocab);
-    text::StreamDecoder decoder(model_.tokenizer());
+    text::StreamDecoder decoder(model_.tokenizer(), text::StreamDecoder::Options{.render_special = false, .starts_text = false});
     const auto start = Clock::now();
     HEARTH_TRY(feed(prompt));
     stats.n_prompt = static_cast<int32_t>(prompt.size());
