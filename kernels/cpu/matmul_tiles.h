@@ -1,0 +1,92 @@
+// How the SIMD kernels walk one matmul call: the loops around a micro-kernel that computes one
+// weight row against up to kMaxTokens activation rows over a range of k.
+//
+//   n_tokens == 1 (token generation): each row in turn, all of k at once; the weights stream
+//   from memory exactly once, so the kernel runs at memory bandwidth when its decode keeps up.
+//
+//   n_tokens > 1 (prompt processing, batched decoding): tiles, so each weight block decoded is
+//   reused across kMaxTokens tokens and each activation chunk stays in L1 across rows:
+//     for each block of rows whose weights fit in L2 (read from memory once)
+//       for each group of kMaxTokens tokens
+//         for each chunk of k (kChunkGroups groups: the group's activations fit in L1)
+//           for each row of the block: y[t][r] (+)= micro-kernel(row r, tokens, chunk)
+//
+// A Kernel type provides:
+//   static constexpr int64_t kGroupElems;   elements of k per step of the micro-kernel
+//   static constexpr int kMaxTokens;        tokens per micro-kernel call (1..8)
+//   static constexpr int64_t kChunkGroups;  groups per chunk of k in the tiled loop
+//   template <int kTokens> static void dot(const MatmulArgs& args, int64_t row_idx,
+//       int64_t token_idx, int64_t group_begin, int64_t group_end, float* out);
+//     out[t] = the dot of weight row row_idx with prepared activation row token_idx + t over
+//     the elements of groups [group_begin, group_end) (the last group may be partial).
+//
+// Everything here has internal linkage: SIMD translation units each instantiate their own copy
+// with their own instruction-set flags (a shared inline copy could be linked to the wrong ISA).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "kernels/matmul.h"
+
+namespace hearth::kernels::cpu {
+namespace {
+
+// Weight bytes per row block of the tiled loop: well inside a 1-2 MiB L2 next to the activations.
+constexpr int64_t kRowBlockBytes = 384 * 1024;
+
+template <class Kernel>
+using DotFn = void (*)(const MatmulArgs&, int64_t, int64_t, int64_t, int64_t, float*);
+
+template <class Kernel, size_t... kIdx>
+constexpr std::array<DotFn<Kernel>, sizeof...(kIdx)> dot_table(std::index_sequence<kIdx...>) {
+    return {&Kernel::template dot<static_cast<int>(kIdx) + 1>...};
+}
+
+template <class Kernel>
+void run_matmul(const MatmulArgs& args) {
+    const int64_t n_groups = (args.k + Kernel::kGroupElems - 1) / Kernel::kGroupElems;
+    if (args.n_tokens == 1) {
+        for (int64_t row_idx = args.row_begin; row_idx < args.row_end; ++row_idx) {
+            float out = 0.0f;
+            Kernel::template dot<1>(args, row_idx, 0, 0, n_groups, &out);
+            args.y[row_idx] = out;
+        }
+        return;
+    }
+
+    static constexpr std::array<DotFn<Kernel>, Kernel::kMaxTokens> kDots =
+        dot_table<Kernel>(std::make_index_sequence<Kernel::kMaxTokens>());
+    const int64_t row_bytes = args.w_row_bytes > 0 ? args.w_row_bytes : 1;
+    const int64_t rows_per_block = kRowBlockBytes / row_bytes > 0 ? kRowBlockBytes / row_bytes : 1;
+    for (int64_t block_begin = args.row_begin; block_begin < args.row_end;
+         block_begin += rows_per_block) {
+        const int64_t block_end = block_begin + rows_per_block < args.row_end
+                                      ? block_begin + rows_per_block
+                                      : args.row_end;
+        for (int64_t token_idx = 0; token_idx < args.n_tokens; token_idx += Kernel::kMaxTokens) {
+            const int64_t n_tile_tokens = args.n_tokens - token_idx < Kernel::kMaxTokens
+                                              ? args.n_tokens - token_idx
+                                              : Kernel::kMaxTokens;
+            const DotFn<Kernel> dot = kDots[n_tile_tokens - 1];
+            for (int64_t group_begin = 0; group_begin < n_groups;
+                 group_begin += Kernel::kChunkGroups) {
+                const int64_t group_end = group_begin + Kernel::kChunkGroups < n_groups
+                                              ? group_begin + Kernel::kChunkGroups
+                                              : n_groups;
+                for (int64_t row_idx = block_begin; row_idx < block_end; ++row_idx) {
+                    float out[Kernel::kMaxTokens];
+                    dot(args, row_idx, token_idx, group_begin, group_end, out);
+                    for (int64_t tile_idx = 0; tile_idx < n_tile_tokens; ++tile_idx) {
+                        float* y = args.y + (token_idx + tile_idx) * args.y_stride + row_idx;
+                        *y = group_begin == 0 ? out[tile_idx] : *y + out[tile_idx];
+                    }
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+}  // namespace hearth::kernels::cpu

@@ -1,0 +1,101 @@
+// AVX-512 (VNNI) kernels for the 32-element block types: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 against
+// Q8x32 activations. Per group of 8 blocks and token:
+//
+//   lanes[b] = sum_q vpdpbusd(codes rows[q], q_x rows[q])     8 vpdpbusd: block b's integer dot
+//   acc     += float(lanes) * d_x * scale + bias * dsum_x    (decode_q32_x86.h gives scale, bias)
+//
+// Codes are unsigned (vpdpbusd multiplies unsigned by signed bytes). Q8_0's signed quants are
+// flipped to q + 128 and the excess, 128 * sum(q_x), is taken back through the bias term.
+#include <immintrin.h>
+
+#include "kernels/cpu/act_format.h"
+#include "kernels/cpu/matmul_tiles.h"
+#include "kernels/cpu/x86/decode_q32_x86.h"
+#include "kernels/cpu/x86/matmul_x86.h"
+
+namespace hearth::kernels::cpu::avx512 {
+namespace {
+
+using x86::QGroup;
+
+struct DecodeQ8_0Unsigned {
+    static constexpr int64_t kBlockBytes = x86::DecodeQ8_0::kBlockBytes;
+    static void decode(const uint8_t* blocks, QGroup* group) {
+        x86::DecodeQ8_0::decode(blocks, group);
+        const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+        for (__m256i& row : group->rows) row = _mm256_xor_si256(row, flip);
+        group->bias = _mm256_mul_ps(group->scale, _mm256_set1_ps(-128.0f));
+    }
+};
+
+// Lane b: sum over the group's 8 rows of code * q_x for block b (two chains for latency).
+inline __m256i group_dot(const QGroup& group, const uint8_t* xq) {
+    __m256i even = _mm256_setzero_si256();
+    __m256i odd = _mm256_setzero_si256();
+    for (int row_idx = 0; row_idx < 8; row_idx += 2) {
+        even = _mm256_dpbusd_epi32(even, group.rows[row_idx], x86::loadu_256(xq + 32 * row_idx));
+        odd = _mm256_dpbusd_epi32(odd, group.rows[row_idx + 1],
+                                  x86::loadu_256(xq + 32 * (row_idx + 1)));
+    }
+    return _mm256_add_epi32(even, odd);
+}
+
+template <class Decode>
+struct Q32Kernel {
+    static constexpr int64_t kGroupElems = kQ8x32GroupElems;
+    static constexpr int kMaxTokens = 8;
+    static constexpr int64_t kChunkGroups = 8;  // 8 tokens x 8 groups x 320 bytes = 20 KiB
+
+    template <int kTokens>
+    static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
+                    int64_t group_end, float* out) {
+        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
+        const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
+        const int64_t n_blocks = args.k / kQ8x32Block;
+        __m256 acc[kTokens];
+        for (__m256& sum : acc) sum = _mm256_setzero_ps();
+        for (int64_t group_idx = group_begin; group_idx < group_end; ++group_idx) {
+            const int64_t block_idx = group_idx * kQ8x32GroupBlocks;
+            const uint8_t* blocks = w_row + block_idx * Decode::kBlockBytes;
+            QGroup group;
+            if (n_blocks - block_idx >= kQ8x32GroupBlocks)
+                Decode::decode(blocks, &group);
+            else
+                x86::decode_partial<Decode>(blocks, n_blocks - block_idx, &group);
+            // Hot loop: the decoded group against each token's activation group.
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                const uint8_t* xg = x + tile_idx * args.x_row_bytes + group_idx * kQ8x32GroupBytes;
+                const __m256 dots = _mm256_cvtepi32_ps(group_dot(group, xg));
+                const __m256 d_x =
+                    _mm256_loadu_ps(reinterpret_cast<const float*>(xg + kQ8x32DOffset));
+                const __m256 dsum_x =
+                    _mm256_loadu_ps(reinterpret_cast<const float*>(xg + kQ8x32DsumOffset));
+                acc[tile_idx] =
+                    _mm256_fmadd_ps(_mm256_mul_ps(dots, d_x), group.scale, acc[tile_idx]);
+                acc[tile_idx] = _mm256_fmadd_ps(group.bias, dsum_x, acc[tile_idx]);
+            }
+        }
+        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx)
+            out[tile_idx] = x86::hsum(acc[tile_idx]);
+    }
+};
+
+}  // namespace
+
+void matmul_q4_0(const MatmulArgs& args) {
+    run_matmul<Q32Kernel<x86::DecodeQ4_0>>(args);
+}
+void matmul_q4_1(const MatmulArgs& args) {
+    run_matmul<Q32Kernel<x86::DecodeQ4_1>>(args);
+}
+void matmul_q5_0(const MatmulArgs& args) {
+    run_matmul<Q32Kernel<x86::DecodeQ5_0>>(args);
+}
+void matmul_q5_1(const MatmulArgs& args) {
+    run_matmul<Q32Kernel<x86::DecodeQ5_1>>(args);
+}
+void matmul_q8_0(const MatmulArgs& args) {
+    run_matmul<Q32Kernel<DecodeQ8_0Unsigned>>(args);
+}
+
+}  // namespace hearth::kernels::cpu::avx512
