@@ -8,6 +8,7 @@ set(ops_avx512_sources
   ${ops_dir}/cpu/x86/avx512/ops_avx512.cpp)
 list(APPEND HEARTH_KERNEL_SOURCES
   ${ops_dir}/ops.cpp
+  ${ops_dir}/rope.cpp
   ${ops_dir}/cpu/ref/ops_ref.cpp
   ${ops_avx2_sources}
   ${ops_avx512_sources})
