@@ -3,13 +3,17 @@
 # chosen at run time by ops.cpp / attention.cpp.
 set(ops_dir ${CMAKE_CURRENT_LIST_DIR})
 set(ops_avx2_sources
-  ${ops_dir}/cpu/x86/avx2/ops_avx2.cpp)
+  ${ops_dir}/cpu/x86/avx2/ops_avx2.cpp
+  ${ops_dir}/cpu/x86/avx2/attention_avx2.cpp)
 set(ops_avx512_sources
-  ${ops_dir}/cpu/x86/avx512/ops_avx512.cpp)
+  ${ops_dir}/cpu/x86/avx512/ops_avx512.cpp
+  ${ops_dir}/cpu/x86/avx512/attention_avx512.cpp)
 list(APPEND HEARTH_KERNEL_SOURCES
   ${ops_dir}/ops.cpp
   ${ops_dir}/rope.cpp
+  ${ops_dir}/attention.cpp
   ${ops_dir}/cpu/ref/ops_ref.cpp
+  ${ops_dir}/cpu/ref/attention_ref.cpp
   ${ops_avx2_sources}
   ${ops_avx512_sources})
 # -ffp-contract=off: g++ would otherwise fuse the vector mul + add intrinsics into FMAs, and the

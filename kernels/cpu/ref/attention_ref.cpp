@@ -1,0 +1,81 @@
+// Scalar row kernels for paged attention (kernels/cpu/attention_driver.h): any head_dim, any
+// block_size. The yardstick the SIMD paths are tested against, next to the tests' naive
+// materialised-softmax reference.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/cpu/attention_driver.h"
+#include "kernels/cpu/attention_variants.h"
+#include "tensor/half.h"
+
+namespace hearth::kernels {
+namespace {
+
+struct RefKernels {
+    static void stage_rows(const uint8_t* src, DType type, int n_rows, int n_rows_padded,
+                           int head_dim, float* dst) {
+        const int64_t n_values = static_cast<int64_t>(n_rows) * head_dim;
+        if (type == DType::kF16) {
+            const auto* halves = reinterpret_cast<const uint16_t*>(src);
+            for (int64_t value_idx = 0; value_idx < n_values; ++value_idx) {
+                dst[value_idx] = fp16_to_fp32(halves[value_idx]);
+            }
+        } else {
+            std::memcpy(dst, src, static_cast<size_t>(n_values) * sizeof(float));
+        }
+        const int64_t n_padded = static_cast<int64_t>(n_rows_padded) * head_dim;
+        for (int64_t value_idx = n_values; value_idx < n_padded; ++value_idx) dst[value_idx] = 0.0f;
+    }
+
+    static void scores(const float* q_row, const float* k_block, int n_keys, int head_dim,
+                       float* out) {
+        for (int key_idx = 0; key_idx < n_keys; ++key_idx) {
+            const float* k_row = k_block + static_cast<int64_t>(key_idx) * head_dim;
+            float sum = 0.0f;
+            for (int dim_idx = 0; dim_idx < head_dim; ++dim_idx)
+                sum += q_row[dim_idx] * k_row[dim_idx];
+            out[key_idx] = sum;
+        }
+    }
+
+    static float softmax_update(float* scores, int n_keys, float* row_max, float* row_sum) {
+        float block_max = -INFINITY;
+        for (int key_idx = 0; key_idx < n_keys; ++key_idx) {
+            block_max = scores[key_idx] > block_max ? scores[key_idx] : block_max;
+        }
+        const float new_max = block_max > *row_max ? block_max : *row_max;
+        const float alpha = std::exp(*row_max - new_max);  // 0 on the first block (max was -inf)
+        float block_sum = 0.0f;
+        for (int key_idx = 0; key_idx < n_keys; ++key_idx) {
+            scores[key_idx] = std::exp(scores[key_idx] - new_max);
+            block_sum += scores[key_idx];
+        }
+        *row_sum = *row_sum * alpha + block_sum;
+        *row_max = new_max;
+        return alpha;
+    }
+
+    static void accumulate(float* acc, float alpha, const float* probs, const float* v_block,
+                           int n_keys, int head_dim) {
+        for (int dim_idx = 0; dim_idx < head_dim; ++dim_idx) acc[dim_idx] *= alpha;
+        for (int key_idx = 0; key_idx < n_keys; ++key_idx) {
+            const float* v_row = v_block + static_cast<int64_t>(key_idx) * head_dim;
+            for (int dim_idx = 0; dim_idx < head_dim; ++dim_idx) {
+                acc[dim_idx] += probs[key_idx] * v_row[dim_idx];
+            }
+        }
+    }
+
+    static void finish(const float* acc, float inv_sum, float* out, int head_dim) {
+        for (int dim_idx = 0; dim_idx < head_dim; ++dim_idx) out[dim_idx] = acc[dim_idx] * inv_sum;
+    }
+};
+
+}  // namespace
+
+void attention_ref(const AttentionArgs& args) {
+    attention_driver<RefKernels>(args);
+}
+
+}  // namespace hearth::kernels
