@@ -18,9 +18,9 @@ inline __mmask16 tail_mask(int64_t remaining) {
     return static_cast<__mmask16>((1u << remaining) - 1u);
 }
 
-// e^x for every lane: relative error below 2.5e-7 against the correctly rounded value over the
-// whole float range (subnormal results included); e^-inf = 0, e^x = inf for x > 88.73, NaN stays
-// NaN.
+// e^x for every lane. Checked exhaustively over every float x with a normal result: max relative
+// error 9.1e-8 against exact e^x (1.2e-7 against glibc's expf); subnormal results within 0.75 of
+// 2^-149. e^-inf = 0, e^x = inf past 88.7228, NaN stays NaN. The AVX2 exp_ps gives the same bits.
 //   x = n ln2 + r, n = round(x / ln2), |r| <= ln2 / 2   (Cody-Waite: ln2 = hi + lo, exact with FMA)
 //   e^r = 1 + r + r^2 q(r), q a degree-4 near-minimax fit of (e^r - 1 - r) / r^2 (error < 1e-8)
 //   e^x = 2^n e^r                                       (vscalefps: one rounding, no overflow trap)
