@@ -10,7 +10,9 @@
 // head h of kv head group `kv_head` (heads kv_head*G .. kv_head*G+G-1, G = n_head / n_head_kv):
 //   out[t][h] = softmax(scale * q[t][h] . K[0..q_pos[t]]) . V[0..q_pos[t]]
 // computed in one pass per group (online softmax): each key and value row is read once for all
-// G heads of the group and all query tokens handled in the call.
+// G heads of the group and all query tokens handled in the call. (Keys are converted to f32 once
+// per call; values are converted in registers once per 4 query rows, the first of which brings
+// the block into L1: G <= 4 with n_q = 1, the decode case, touches every value exactly once.)
 //
 // Preconditions: n_q >= 1; n_head % n_head_kv == 0; 0 <= q_pos[0] <= ... <= q_pos[n_q-1];
 // block_table has an entry for every block up to position q_pos[n_q-1]. Only positions

@@ -1,19 +1,24 @@
 // The loop structure of paged grouped-query attention (kernels/attention.h), shared by every ISA.
 //
-//   gather the group's query rows, pre-scaled:        q_rows[t*G + g] = scale * q[t][kv_head*G + g]
-//   for each block of the sequence up to the last query position:
-//       stage its K and V rows as f32 (F16 converted), once for all rows    (each row read once)
+//   gather the group's query rows, pre-scaled:       q_rows[t*G + g] = scale * q[t][kv_head*G + g]
+//   for each block of the sequence up to the last query position (n_staged keys of it):
+//       stage its K rows as f32 (F16 converted), once for all query rows
 //       for each query token t that sees the block, for each head g of the group (row r):
-//           s    = q_rows[r] . K^T                 over the n_visible keys t sees (q_pos causal)
-//           m'   = max(m, max s);   alpha = exp(m - m');   p = exp(s - m')
-//           l    = alpha l + sum p;  acc = alpha acc + p V;  m = m'
+//           s        = q_rows[r] . K^T             over the n_visible keys t sees (q_pos causal)
+//           m'       = max(m, max s)
+//           alpha[r] = exp(m - m');   p[r] = exp(s - m') (0 past n_visible)
+//           l        = alpha[r] l + sum p[r];   m = m'
+//       for all rows that see the block, a few rows at a time (V read from the cache, not staged):
+//           acc[r]   = alpha[r] acc[r] + p[r] . V[0 .. n_staged)
 //   out[t][kv_head*G + g] = acc / l
 //
-// Each ISA's translation unit supplies the row kernels as a struct of static functions:
+// Each ISA's translation unit supplies the kernels as a struct of static functions:
 //   stage_rows(src, type, n_rows, n_rows_padded, head_dim, dst)  rows [n_rows, n_rows_padded) = 0
-//   scores(q_row, k_block, n_keys, head_dim, out)        may compute up to n_keys rounded up to 16
-//   softmax_update(scores, n_keys, &row_max, &row_sum) -> alpha  (scores become probabilities)
-//   accumulate(acc, alpha, probs, v_block, n_keys, head_dim)     acc = alpha acc + probs . V
+//   scores(q_row, k_block, n_keys, head_dim, out)       may compute up to n_keys rounded up to 16
+//   softmax_update(scores, n_visible, n_keys, &row_max, &row_sum) -> alpha
+//       scores [0, n_visible) become probabilities, [n_visible, n_keys) become 0
+//   accumulate(acc, acc_stride, alphas, probs, probs_stride, n_rows, v_src, type, n_keys, head_dim)
+//       acc[r] = alphas[r] acc[r] + probs[r][0 .. n_keys) . V rows at v_src, for r < n_rows
 //   finish(acc, inv_sum, out, head_dim)                          out = acc * inv_sum
 // and instantiates attention_driver<Kernels>. Everything here has internal linkage (anonymous
 // namespace) on purpose: each translation unit compiles its own copy with its own ISA flags, so
@@ -43,9 +48,9 @@ struct AttentionScratchLayout {
     int64_t acc = 0;          // (n_rows, head_dim)      unnormalised outputs
     int64_t row_max = 0;      // (n_rows)                running max of the scores
     int64_t row_sum = 0;      // (n_rows)                running sum of exp(score - max)
+    int64_t alphas = 0;       // (n_rows)                this block's rescale of acc
     int64_t probs = 0;        // (n_rows, keys_padded)   one block's scores, then probabilities
     int64_t k_block = 0;      // (keys_padded, head_dim) staged keys of one block
-    int64_t v_block = 0;      // (keys_padded, head_dim) staged values of one block
     int64_t total = 0;
 };
 
@@ -65,11 +70,11 @@ inline AttentionScratchLayout attention_scratch_layout(int n_q, int group_size, 
     offset += rows_rounded;
     layout.row_sum = offset;
     offset += rows_rounded;
+    layout.alphas = offset;
+    offset += rows_rounded;
     layout.probs = offset;
     offset += layout.n_rows * layout.keys_padded;
     layout.k_block = offset;
-    offset += layout.keys_padded * row_floats;
-    layout.v_block = offset;
     offset += layout.keys_padded * row_floats;
     layout.total = offset;
     return layout;
@@ -88,9 +93,9 @@ void attention_driver(const AttentionArgs& args) {
     float* acc = args.scratch + layout.acc;
     float* row_max = args.scratch + layout.row_max;
     float* row_sum = args.scratch + layout.row_sum;
+    float* alphas = args.scratch + layout.alphas;
     float* probs = args.scratch + layout.probs;
     float* k_block = args.scratch + layout.k_block;
-    float* v_block = args.scratch + layout.v_block;
 
     // The group's query rows, row = t * G + g, with the score scale folded in.
     for (int token_idx = 0; token_idx < args.n_q; ++token_idx) {
@@ -121,24 +126,25 @@ void attention_driver(const AttentionArgs& args) {
             k_head_offset;
         Kernels::stage_rows(kv.k_base + block_offset, kv.kv_type, n_staged,
                             static_cast<int>(layout.keys_padded), head_dim, k_block);
-        Kernels::stage_rows(kv.v_base + block_offset, kv.kv_type, n_staged,
-                            static_cast<int>(layout.keys_padded), head_dim, v_block);
 
         while (args.q_pos[first_token] < block_start) ++first_token;
+        const int64_t first_row = static_cast<int64_t>(first_token) * group_size;
         for (int token_idx = first_token; token_idx < args.n_q; ++token_idx) {
             const int64_t visible = args.q_pos[token_idx] - block_start + 1;
             const int n_visible = static_cast<int>(visible < block_size ? visible : block_size);
             for (int group_idx = 0; group_idx < group_size; ++group_idx) {
                 const int64_t row_idx = static_cast<int64_t>(token_idx) * group_size + group_idx;
                 float* scores = probs + row_idx * layout.keys_padded;
-                float* acc_row = acc + row_idx * row_floats;
                 Kernels::scores(q_rows + row_idx * row_floats, k_block, n_visible, head_dim,
                                 scores);
-                const float alpha = Kernels::softmax_update(scores, n_visible, &row_max[row_idx],
-                                                            &row_sum[row_idx]);
-                Kernels::accumulate(acc_row, alpha, scores, v_block, n_visible, head_dim);
+                alphas[row_idx] = Kernels::softmax_update(scores, n_visible, n_staged,
+                                                          &row_max[row_idx], &row_sum[row_idx]);
             }
         }
+        Kernels::accumulate(acc + first_row * row_floats, row_floats, alphas + first_row,
+                            probs + first_row * layout.keys_padded, layout.keys_padded,
+                            static_cast<int>(layout.n_rows - first_row), kv.v_base + block_offset,
+                            kv.kv_type, n_staged, head_dim);
     }
 
     for (int token_idx = 0; token_idx < args.n_q; ++token_idx) {

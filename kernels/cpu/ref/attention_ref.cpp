@@ -1,4 +1,4 @@
-// Scalar row kernels for paged attention (kernels/cpu/attention_driver.h): any head_dim, any
+// Scalar kernels for paged attention (kernels/cpu/attention_driver.h): any head_dim, any
 // block_size. The yardstick the SIMD paths are tested against, next to the tests' naive
 // materialised-softmax reference.
 #include <cmath>
@@ -39,30 +39,44 @@ struct RefKernels {
         }
     }
 
-    static float softmax_update(float* scores, int n_keys, float* row_max, float* row_sum) {
+    static float softmax_update(float* scores, int n_visible, int n_keys, float* row_max,
+                                float* row_sum) {
         float block_max = -INFINITY;
-        for (int key_idx = 0; key_idx < n_keys; ++key_idx) {
+        for (int key_idx = 0; key_idx < n_visible; ++key_idx) {
             block_max = scores[key_idx] > block_max ? scores[key_idx] : block_max;
         }
         const float new_max = block_max > *row_max ? block_max : *row_max;
         const float alpha = std::exp(*row_max - new_max);  // 0 on the first block (max was -inf)
         float block_sum = 0.0f;
-        for (int key_idx = 0; key_idx < n_keys; ++key_idx) {
+        for (int key_idx = 0; key_idx < n_visible; ++key_idx) {
             scores[key_idx] = std::exp(scores[key_idx] - new_max);
             block_sum += scores[key_idx];
         }
+        for (int key_idx = n_visible; key_idx < n_keys; ++key_idx) scores[key_idx] = 0.0f;
         *row_sum = *row_sum * alpha + block_sum;
         *row_max = new_max;
         return alpha;
     }
 
-    static void accumulate(float* acc, float alpha, const float* probs, const float* v_block,
+    static void accumulate(float* acc, int64_t acc_stride, const float* alphas, const float* probs,
+                           int64_t probs_stride, int n_rows, const uint8_t* v_src, DType type,
                            int n_keys, int head_dim) {
-        for (int dim_idx = 0; dim_idx < head_dim; ++dim_idx) acc[dim_idx] *= alpha;
+        for (int row_idx = 0; row_idx < n_rows; ++row_idx) {
+            float* acc_row = acc + row_idx * acc_stride;
+            for (int dim_idx = 0; dim_idx < head_dim; ++dim_idx)
+                acc_row[dim_idx] *= alphas[row_idx];
+        }
+        const auto* halves = reinterpret_cast<const uint16_t*>(v_src);
+        const auto* floats = reinterpret_cast<const float*>(v_src);
         for (int key_idx = 0; key_idx < n_keys; ++key_idx) {
-            const float* v_row = v_block + static_cast<int64_t>(key_idx) * head_dim;
             for (int dim_idx = 0; dim_idx < head_dim; ++dim_idx) {
-                acc[dim_idx] += probs[key_idx] * v_row[dim_idx];
+                const int64_t offset = static_cast<int64_t>(key_idx) * head_dim + dim_idx;
+                const float value =
+                    type == DType::kF16 ? fp16_to_fp32(halves[offset]) : floats[offset];
+                for (int row_idx = 0; row_idx < n_rows; ++row_idx) {
+                    acc[row_idx * acc_stride + dim_idx] +=
+                        probs[row_idx * probs_stride + key_idx] * value;
+                }
             }
         }
     }
