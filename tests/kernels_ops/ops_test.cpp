@@ -293,8 +293,9 @@ TEST_P(OpsTest, HalfToFloatIsExactForEveryHalf) {
     for (int64_t n = 1; n <= 40; ++n) {
         std::vector<float> tail(static_cast<size_t>(n) + 1, -7.0f);
         table().f16_to_f32(halves.data() + 15360, tail.data(), n);  // 0x3c00 = 1.0 onwards
-        for (int64_t idx = 0; idx < n; ++idx)
+        for (int64_t idx = 0; idx < n; ++idx) {
             ASSERT_EQ(tail[idx], fp16_to_fp32(halves[15360 + idx]));
+        }
         ASSERT_EQ(tail[n], -7.0f) << "wrote past n = " << n;
     }
 }

@@ -15,8 +15,9 @@ namespace {
 template <typename Op>
 void map_unary(const float* x, float* out, int64_t n, Op op) {
     int64_t idx = 0;
-    for (; idx + kLanes <= n; idx += kLanes)
+    for (; idx + kLanes <= n; idx += kLanes) {
         _mm256_storeu_ps(out + idx, op(_mm256_loadu_ps(x + idx)));
+    }
     if (idx < n) {
         const __m256i mask = tail_mask(n - idx);
         _mm256_maskstore_ps(out + idx, mask, op(_mm256_maskload_ps(x + idx, mask)));
@@ -160,8 +161,9 @@ void f32_to_f16(const float* x, uint16_t* out, int64_t n) {
         alignas(16) uint16_t tail[kLanes];
         _mm_store_si128(reinterpret_cast<__m128i*>(tail),
                         _mm256_cvtps_ph(_mm256_maskload_ps(x + idx, mask), kRound));
-        for (int64_t tail_idx = 0; idx + tail_idx < n; ++tail_idx)
+        for (int64_t tail_idx = 0; idx + tail_idx < n; ++tail_idx) {
             out[idx + tail_idx] = tail[tail_idx];
+        }
     }
 }
 
@@ -173,8 +175,9 @@ void f16_to_f32(const uint16_t* x, float* out, int64_t n) {
     }
     if (idx < n) {
         alignas(16) uint16_t tail[kLanes] = {};
-        for (int64_t tail_idx = 0; idx + tail_idx < n; ++tail_idx)
+        for (int64_t tail_idx = 0; idx + tail_idx < n; ++tail_idx) {
             tail[tail_idx] = x[idx + tail_idx];
+        }
         const __m256 values =
             _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
         _mm256_maskstore_ps(out + idx, tail_mask(n - idx), values);

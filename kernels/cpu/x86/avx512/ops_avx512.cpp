@@ -14,8 +14,9 @@ namespace {
 template <typename Op>
 void map_unary(const float* x, float* out, int64_t n, Op op) {
     int64_t idx = 0;
-    for (; idx + kLanes <= n; idx += kLanes)
+    for (; idx + kLanes <= n; idx += kLanes) {
         _mm512_storeu_ps(out + idx, op(_mm512_loadu_ps(x + idx)));
+    }
     if (idx < n) {
         const __mmask16 mask = tail_mask(n - idx);
         _mm512_mask_storeu_ps(out + idx, mask, op(_mm512_maskz_loadu_ps(mask, x + idx)));
