@@ -10,7 +10,17 @@
 // head h of kv head group `kv_head` (heads kv_head*G .. kv_head*G+G-1, G = n_head / n_head_kv):
 //   out[t][h] = softmax(scale * q[t][h] . K[0..q_pos[t]]) . V[0..q_pos[t]]
 // computed in one pass per group (online softmax): each key and value row is read once for all
-// G heads of the group and all query tokens handled in the call.
+// G heads of the group and all query tokens handled in the call. (Keys are converted to f32 once
+// per call; values are converted in registers once per 4 query rows, the first of which brings
+// the block into L1: G <= 4 with n_q = 1, the decode case, touches every value exactly once.)
+//
+// Preconditions: n_q >= 1; n_head % n_head_kv == 0; 0 <= q_pos[0] <= ... <= q_pos[n_q-1];
+// block_table has an entry for every block up to position q_pos[n_q-1]. Only positions
+// 0..q_pos[n_q-1] of the sequence are read (slots past it, even in the last block, may hold
+// anything). Only the G heads of `kv_head` are written in `out`. Any block_size >= 1 and any
+// head_dim work; the SIMD paths cover head_dim % 8 == 0 (AVX2) and head_dim % 16 == 0 (AVX-512:
+// 64, 80, 96, 128, 256 ...), other head dims run the scalar path. Pure: no allocation, no shared
+// state; any thread, each with its own scratch.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +56,8 @@ struct AttentionArgs {
     float* scratch = nullptr;        // attention_scratch_floats(...) floats, 64-byte aligned
 };
 
-// Scratch floats one call needs (per thread).
+// Scratch floats one call with n_q query tokens needs (per thread); about
+// n_q * G * (2 * head_dim + block_size) + 2 * block_size * head_dim.
 int64_t attention_scratch_floats(int n_q, int n_head, int n_head_kv, int head_dim, int block_size);
 
 struct AttentionKernel {
@@ -54,6 +65,7 @@ struct AttentionKernel {
     void (*run)(const AttentionArgs& args);
 };
 
+// The kernel for `isa`, capped at what this CPU runs (detected_isa()).
 const AttentionKernel& attention_kernel(IsaLevel isa = active_isa());
 
 }  // namespace hearth::kernels

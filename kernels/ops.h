@@ -13,11 +13,14 @@ struct OpsTable {
     IsaLevel isa;
     // out[i] = x[i] / sqrt(mean(x^2) + eps) * (weight ? weight[i] : 1)
     void (*rms_norm)(const float* x, const float* weight, float* out, int64_t n, float eps);
-    // x = exp(x - max) / sum(exp(x - max)), in place. Entries of -inf get 0.
+    // x = exp(x - max) / sum(exp(x - max)), in place. Entries of -inf get 0; a row of only -inf
+    // (fully masked) becomes all zeros.
     void (*softmax)(float* x, int64_t n);
     // out = silu(gate) * up, silu(v) = v / (1 + exp(-v))
     void (*swiglu)(const float* gate, const float* up, float* out, int64_t n);
-    // out = gelu(gate) * up, gelu with the tanh approximation (as GGUF models expect)
+    // out = gelu(gate) * up, gelu with the tanh approximation (as GGUF models expect):
+    // gelu(v) = 0.5 v (1 + tanh(u)), u = sqrt(2/pi) (v + 0.044715 v^3), evaluated as
+    // v / (1 + exp(-2u)), the same function without the cancellation for negative v.
     void (*geglu)(const float* gate, const float* up, float* out, int64_t n);
     void (*silu)(const float* x, float* out, int64_t n);
     void (*gelu)(const float* x, float* out, int64_t n);
@@ -30,7 +33,11 @@ struct OpsTable {
     void (*f16_to_f32)(const uint16_t* x, float* out, int64_t n);
 };
 
-// The table for `isa` (or the best one below it that exists).
+// The table for `isa`, capped at what this CPU runs (detected_isa()).
+// Accuracy: the SIMD exp is within 9.1e-8 relative of exact e^x; silu, gelu, swiglu and geglu are
+// within 3e-7 relative of the scalar table (C library expf), softmax within 2e-6 (its sums
+// accumulate in float on the SIMD paths, in double on the scalar one, as do rms_norm and dot);
+// f32_to_f16 / f16_to_f32 are bit-identical to tensor/half.h (NaN payloads aside).
 const OpsTable& ops(IsaLevel isa = active_isa());
 
 }  // namespace hearth::kernels
