@@ -5,7 +5,8 @@
 // a type; forward.py computes the logits of a fixed token sequence on the (dequantized) weights;
 // the engine computes the same sequence in one prefill step. Error is measured relative to the
 // logits' scale: max |engine - reference| / max |reference|.
-//   F32/F16/BF16 weights, F32 KV cache: <= 1e-4 (float accumulation order only)
+//   F32/F16 weights, F32 KV cache: <= 1e-4 (float accumulation order only)
+//   BF16 weights: <= 1.5e-2 (the BF16 kernel rounds activations to bf16 for vdpbf16ps)
 //   F16 KV cache vs the reference rounding K/V to f16: <= 2e-3
 //   quantized weights: the engine also quantizes activations to 8 bits (as GGUF's formats are
 //   designed for); bounds per type below, and the top token must agree wherever the reference's
@@ -118,7 +119,7 @@ std::vector<GoldenCase> golden_cases() {
         {"llama_f32", "--arch llama", "", false, 1e-4},
         {"llama_f32_tied", "--arch llama --tied --n-layer 3", "", false, 1e-4},
         {"llama_f16", "--arch llama --dtype f16", "", false, 1e-4},
-        {"llama_bf16", "--arch llama --dtype bf16", "", false, 1e-4},
+        {"llama_bf16", "--arch llama --dtype bf16", "", false, 1.5e-2},
         {"llama_linear_rope", "--arch llama --rope-scaling linear", "", false, 1e-4},
         {"llama_yarn", "--arch llama --rope-scaling yarn", "", false, 1e-4},
         {"llama3_rope_freqs", "--arch llama --rope-scaling llama3 --tokenizer gpt2 --pre llama-bpe", "", false, 1e-4},
@@ -132,8 +133,10 @@ std::vector<GoldenCase> golden_cases() {
     };
     // Quantized weights: the bound is the activation quantization's error plus the weights'.
     const std::vector<std::pair<std::string, double>> quant_types = {
-        {"Q8_0", 0.03}, {"Q4_0", 0.06}, {"Q4_1", 0.06}, {"Q5_0", 0.06}, {"Q5_1", 0.06},
-        {"Q2_K", 0.08}, {"Q3_K", 0.08}, {"Q4_K", 0.06}, {"Q5_K", 0.06}, {"Q6_K", 0.04},
+        // Measured 2-3.9e-2; the K-quants' 256-element activation blocks quantize coarser than
+        // the 32-element blocks of the others, so even Q6_K sits near Q4_K.
+        {"Q8_0", 0.04}, {"Q4_0", 0.05}, {"Q4_1", 0.05}, {"Q5_0", 0.05}, {"Q5_1", 0.05},
+        {"Q2_K", 0.06}, {"Q3_K", 0.06}, {"Q4_K", 0.06}, {"Q5_K", 0.06}, {"Q6_K", 0.06},
     };
     for (const auto& [type, tolerance] : quant_types) {
         cases.push_back({"llama_" + type, "--arch llama", type, false, tolerance});
