@@ -34,3 +34,13 @@ TempDir::~TempDir() {
 }
 
 }  // namespace hearth::test
+
+namespace hearth::test {
+
+std::string generate_model(const std::string& path, const std::string& args) {
+    const CommandResult result = run_command(std::string(kPython) + " " + HEARTH_TEST_SOURCE_DIR +
+                                             "/tools/gen_model.py " + path + " " + args);
+    return result.exit_code == 0 ? "" : result.output;
+}
+
+}  // namespace hearth::test

@@ -31,3 +31,11 @@ private:
 };
 
 }  // namespace hearth::test
+
+namespace hearth::test {
+
+// Writes a tiny random model with tools/gen_model.py (extra arguments as on its command line)
+// to `path`; returns the generator's output on failure, "" on success.
+std::string generate_model(const std::string& path, const std::string& args = "");
+
+}  // namespace hearth::test
