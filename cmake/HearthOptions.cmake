@@ -15,3 +15,10 @@ endif()
 set(HEARTH_FLAGS_AVX2 -mavx2 -mfma -mf16c -mbmi2)
 set(HEARTH_FLAGS_AVX512 -mavx2 -mfma -mf16c -mbmi2 -mavx512f -mavx512bw -mavx512vl -mavx512dq
     -mavx512vnni -mavx512bf16)
+
+# ccache, when installed, makes rebuilds of unchanged files free (scripts/setup.sh installs it).
+find_program(HEARTH_CCACHE ccache)
+if(HEARTH_CCACHE)
+  set(CMAKE_C_COMPILER_LAUNCHER ${HEARTH_CCACHE})
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${HEARTH_CCACHE})
+endif()

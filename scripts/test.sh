@@ -55,7 +55,7 @@ for stage in $stages; do
       ;;
     tsan)
       echo "=== tsan: build"
-      scripts/build.sh tsan > "$log_dir/build-tsan.log" 2>&1
+      scripts/build.sh tsan --target hearth_threads_tests > "$log_dir/build-tsan.log" 2>&1
       status=$?
       tail -n 3 "$log_dir/build-tsan.log"
       if [[ $status -ne 0 ]]; then
@@ -67,7 +67,7 @@ for stage in $stages; do
       ;;
     fuzz)
       echo "=== fuzz: build"
-      scripts/build.sh fuzz > "$log_dir/build-fuzz.log" 2>&1
+      scripts/build.sh fuzz --target hearth_fuzz_targets > "$log_dir/build-fuzz.log" 2>&1
       status=$?
       tail -n 3 "$log_dir/build-fuzz.log"
       if [[ $status -ne 0 ]]; then
