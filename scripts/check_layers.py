@@ -19,9 +19,10 @@ ALLOWED = {
     "engine": ["base", "tensor", "kernels", "formats", "text", "arch"],
     "manager": ["base", "tensor", "kernels", "formats", "text", "arch", "engine"],
     "store": ["base"],
+    "access": ["base", "store"],
     "plugins": ["base"],
-    "serving": ["base", "tensor", "kernels", "formats", "text", "arch", "engine", "manager", "store", "plugins"],
-    "server": ["base", "tensor", "kernels", "formats", "text", "arch", "engine", "manager", "store", "plugins", "serving"],
+    "serving": ["base", "tensor", "kernels", "formats", "text", "arch", "engine", "manager", "store", "access", "plugins"],
+    "server": ["base", "tensor", "kernels", "formats", "text", "arch", "engine", "manager", "store", "access", "plugins", "serving"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -1,0 +1,92 @@
+// The serving interface the HTTP edge calls: submit work, cancel it, ask about models.
+// server/ depends on this header only; serving/scheduler.cpp implements it over the model manager
+// and the engines. Threads: every method may be called from any thread concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "serving/request.h"
+
+namespace hearth::serving {
+
+using RequestId = uint64_t;
+
+enum class ModelState { kAvailable, kLoading, kLoaded, kFailed };
+const char* model_state_name(ModelState state);          // "available", "loading", "loaded", "failed"
+
+struct ModelInfo {
+    std::string id;
+    std::string kind;                       // "llm", later "tts", "stt"
+    std::string path;
+    ModelState state = ModelState::kAvailable;
+    double load_progress = 0.0;             // 0..1 while loading
+    std::string failure;                    // reason, when failed
+    uint64_t bytes = 0;                     // resident bytes when loaded, else the estimate
+    bool pinned = false;
+    bool builtin = false;
+    int64_t last_used_unix_ms = 0;
+    int64_t created_unix_s = 0;             // file modification time
+    // Descriptive metadata (from the file): architecture, parameter count, quantization, context.
+    std::string architecture;
+    uint64_t n_params = 0;
+    std::string quantization;
+    int64_t n_ctx_train = 0;
+    int64_t n_ctx = 0;                      // the context this server gives it
+    int64_t n_embd = 0;
+    std::string chat_template;
+};
+
+struct QueueStats {
+    int64_t queued[4] = {0, 0, 0, 0};       // by priority: urgent, high, normal, low
+    int64_t active = 0;
+    int64_t completed = 0;
+    int64_t failed = 0;
+    int64_t cancelled = 0;
+};
+
+class Service {
+public:
+    virtual ~Service() = default;
+
+    // Queues a generation; events go to `sink`. Errors known at once (unknown model, invalid
+    // request, queue full) come back here and no event is sent; later failures go to
+    // sink->on_error. The request keeps running until it finishes or is cancelled.
+    virtual Result<RequestId> submit(GenerateRequest request, std::shared_ptr<GenerateSink> sink) = 0;
+    // Cancels wherever the request is (queued, prefilling, decoding); its resources are freed
+    // within one engine step and its sink gets on_finish(kCancelled) for unfinished choices.
+    // kNotFound if it already finished.
+    virtual Status cancel(RequestId id) = 0;
+
+    // Embeddings (blocking; runs through the same queue).
+    virtual Result<EmbedResult> embed(EmbedRequest request) = 0;
+
+    // Tokenizer and template access for the native endpoints (loads the model if needed).
+    virtual Result<std::vector<int32_t>> tokenize(const std::string& model, const std::string& text,
+                                                  bool add_special, bool parse_special) = 0;
+    virtual Result<std::string> detokenize(const std::string& model, const std::vector<int32_t>& tokens) = 0;
+    virtual Result<std::string> apply_template(const std::string& model, const std::vector<ChatMessage>& messages,
+                                               bool add_generation_prompt) = 0;
+    // The pieces of `tokens` (for /tokenize with_pieces).
+    virtual Result<std::vector<std::string>> token_pieces(const std::string& model,
+                                                          const std::vector<int32_t>& tokens) = 0;
+
+    virtual std::vector<ModelInfo> list_models() = 0;
+    virtual Result<ModelInfo> model_info(const std::string& id) = 0;
+    // The id used when a request names no model.
+    virtual std::string default_model() = 0;
+    // Whether at least one model can serve (for /ready).
+    virtual bool ready() = 0;
+    virtual QueueStats queue_stats() = 0;
+
+    // Stops accepting new work; in-flight work continues. Then drain() waits up to `deadline`
+    // for it to finish and cancels what remains.
+    virtual void stop_accepting() = 0;
+    virtual void drain(std::chrono::milliseconds deadline) = 0;
+};
+
+}  // namespace hearth::serving
