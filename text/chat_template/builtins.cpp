@@ -71,6 +71,14 @@ void no_arguments(const CallArgs& args, std::string_view function, size_t offset
     fail(kRender, offset, std::move(message));
 }
 
+// Jinja2's Undefined raises when used as a number, indexed or called.
+[[noreturn]] void fail_undefined(const Value& value, std::string_view action, size_t offset) {
+    if (!value.undefined_name().empty()) {
+        fail(kRender, offset, fmt::format("'{}' is undefined", value.undefined_name()));
+    }
+    fail(kRender, offset, fmt::format("an undefined value cannot be {}", action));
+}
+
 const std::string& require_string(const Value& value, std::string_view what, size_t offset) {
     if (!value.is_string()) {
         type_error(offset, fmt::format("{} must be a string, not '{}'", what, value.type_name()));
@@ -459,6 +467,7 @@ Value select_items(Runtime& runtime, const Value& input, const CallArgs& args, s
         test_args.assign(args.positional.begin() + static_cast<long>(next) + 1, args.positional.end());
     }
     std::vector<Value> kept;
+    if (!input.truthy()) return Value::list({});  // Jinja2: `if seq:` before iterating
     for (const Value& item : iterate(runtime, input, offset)) {
         runtime.charge(1, offset);
         const Value subject = by_attribute ? get_attribute(item, attribute, offset) : item;
@@ -484,6 +493,7 @@ Value filter_reject(Runtime& runtime, const Value& input, const CallArgs& args, 
 
 Value filter_map(Runtime& runtime, const Value& input, const CallArgs& args, size_t offset) {
     std::vector<Value> out;
+    if (!input.truthy()) return Value::list({});  // Jinja2: `if value:` before iterating
     const Value* attribute = nullptr;
     const Value* fallback = nullptr;
     for (const auto& [key, value] : args.keyword) {
@@ -529,6 +539,7 @@ Value filter_int(Runtime&, const Value& input, const CallArgs& args, size_t offs
     const Bound bound(args, {"default", "base"}, "int", offset);
     const Value fallback = bound.get(0, Value::integer(0));
     const int64_t base = require_int(bound.get(1, Value::integer(10)), "base", offset);
+    if (input.is_undefined()) fail_undefined(input, "converted to an integer", offset);
     if (input.is_int() || input.is_bool()) return Value::integer(input.as_int());
     auto from_double = [&](double value) {
         if (std::isnan(value)) return fallback;
@@ -551,6 +562,7 @@ Value filter_int(Runtime&, const Value& input, const CallArgs& args, size_t offs
 
 Value filter_float(Runtime&, const Value& input, const CallArgs& args, size_t offset) {
     const Bound bound(args, {"default"}, "float", offset);
+    if (input.is_undefined()) fail_undefined(input, "converted to a float", offset);
     if (input.is_number()) return Value::number(input.as_double());
     if (input.is_string()) {
         if (auto parsed = parse_python_float(input.as_string())) return Value::number(*parsed);
@@ -589,7 +601,8 @@ Value filter_indent(Runtime& runtime, const Value& input, const CallArgs& args, 
     }
     const bool first = bound.get(1, Value::boolean(false)).truthy();
     const bool blank = bound.get(2, Value::boolean(false)).truthy();
-    const std::string text = to_output(runtime, input, offset) + "\n";
+    // Jinja2 appends "\n" to its argument first, which fails for anything but a string.
+    const std::string text = require_string(input, "indent's input", offset) + "\n";
     // str.splitlines() on text ending in "\n" (Jinja's own quirk): lines without the last "".
     std::vector<std::string_view> lines;
     size_t start = 0;
@@ -631,6 +644,9 @@ Value filter_round(Runtime& runtime, const Value& input, const CallArgs& args, s
     const int64_t precision = require_int(bound.get(0, Value::integer(0)), "precision", offset);
     const std::string method = to_output(runtime, bound.get(1, Value::string("common")), offset);
     if (!input.is_number()) type_error(offset, fmt::format("cannot round a '{}'", input.type_name()));
+    if (method == "common" && !input.is_float() && precision >= 0) {
+        return Value::integer(input.as_int());  // Python: round(int, n) is that int
+    }
     const double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(precision, -300, 300)));
     const double value = input.as_double() * scale;
     double rounded = 0;
@@ -729,7 +745,9 @@ HEARTH_SIMPLE_TEST(test_string, "string", value.is_string())
 HEARTH_SIMPLE_TEST(test_mapping, "mapping", value.is_dict())
 HEARTH_SIMPLE_TEST(test_iterable, "iterable",
                    value.is_string() || value.is_list() || value.is_dict() || value.is_undefined())
-HEARTH_SIMPLE_TEST(test_sequence, "sequence", value.is_string() || value.is_list() || value.is_dict())
+// Jinja2 asks for len() and __getitem__, which its Undefined has.
+HEARTH_SIMPLE_TEST(test_sequence, "sequence",
+                   value.is_string() || value.is_list() || value.is_dict() || value.is_undefined())
 
 
 #undef HEARTH_SIMPLE_TEST
@@ -746,29 +764,40 @@ bool test_upper(Runtime& runtime, const Value& value, const CallArgs& args, size
     return text == upper(text) && text != lower(text);
 }
 
-int64_t require_integer_value(const Value& value, std::string_view test, size_t offset) {
-    if (!value.is_int() && !value.is_bool()) {
-        type_error(offset, fmt::format("test '{}' needs an integer, not '{}'", test, value.type_name()));
+// Python's value % divisor == 0 for ints, bools and floats (Jinja2's even, odd, divisibleby).
+bool python_mod_is_zero(const Value& value, const Value& divisor, std::string_view test,
+                        size_t offset) {
+    if (!value.is_number() || !divisor.is_number()) {
+        type_error(offset, fmt::format("test '{}' needs numbers, not '{}' and '{}'", test,
+                                       value.type_name(), divisor.type_name()));
     }
-    return value.as_int();
+    if (divisor.as_double() == 0.0) type_error(offset, "integer division or modulo by zero");
+    if (value.is_float() || divisor.is_float()) {
+        return std::fmod(value.as_double(), divisor.as_double()) == 0.0;
+    }
+    if (divisor.as_int() == -1) return true;
+    return value.as_int() % divisor.as_int() == 0;
 }
 
 bool test_even(Runtime&, const Value& value, const CallArgs& args, size_t offset) {
     no_arguments(args, "even", offset);
-    return require_integer_value(value, "even", offset) % 2 == 0;
+    return python_mod_is_zero(value, Value::integer(2), "even", offset);
 }
 
 bool test_odd(Runtime&, const Value& value, const CallArgs& args, size_t offset) {
     no_arguments(args, "odd", offset);
-    return require_integer_value(value, "odd", offset) % 2 != 0;
+    // Python: value % 2 == 1 (for a float, 1.5 % 2 == 1.5 is not odd).
+    if (value.is_float()) {
+        double mod = std::fmod(value.as_double(), 2.0);
+        if (mod < 0) mod += 2.0;
+        return mod == 1.0;
+    }
+    return !python_mod_is_zero(value, Value::integer(2), "odd", offset);
 }
 
 bool test_divisibleby(Runtime&, const Value& value, const CallArgs& args, size_t offset) {
-    const int64_t divisor = require_integer_value(one_argument(args, "divisibleby", offset),
-                                                  "divisibleby", offset);
-    if (divisor == 0) type_error(offset, "integer division or modulo by zero");
-    if (divisor == -1) return true;
-    return require_integer_value(value, "divisibleby", offset) % divisor == 0;
+    return python_mod_is_zero(value, one_argument(args, "divisibleby", offset), "divisibleby",
+                              offset);
 }
 
 bool test_eq(Runtime& runtime, const Value& value, const CallArgs& args, size_t offset) {
@@ -969,6 +998,9 @@ bool contains(Runtime& runtime, const Value& container, const Value& value, size
                 if (values_equal(runtime, item, value, offset)) return true;
             return false;
         case Value::Kind::kDict:
+            if (value.is_list() || value.is_dict() || value.is_namespace()) {
+                type_error(offset, fmt::format("unhashable type: '{}'", value.type_name()));
+            }
             runtime.charge(container.as_dict().items.size() / 8, offset);
             return value.is_string() && container.as_dict().find(value.as_string()) != nullptr;
         case Value::Kind::kUndefined: return false;
@@ -993,10 +1025,7 @@ const TestSpec* find_test(std::string_view name) {
 Value get_attribute(const Value& object, std::string_view name, size_t offset) {
     switch (object.kind()) {
         case Value::Kind::kUndefined:
-            if (!object.undefined_name().empty()) {
-                fail(kRender, offset, fmt::format("'{}' is undefined", object.undefined_name()));
-            }
-            fail(kRender, offset, fmt::format("cannot read attribute '{}' of an undefined value", name));
+            fail_undefined(object, fmt::format("asked for attribute '{}'", name), offset);
         case Value::Kind::kDict:
             if (const Value* found = object.as_dict().find(name)) return *found;
             return Value::undefined({});
@@ -1009,12 +1038,7 @@ Value get_attribute(const Value& object, std::string_view name, size_t offset) {
 
 Value get_item(const Value& object, const Value& key, size_t offset) {
     switch (object.kind()) {
-        case Value::Kind::kUndefined: {
-            if (!object.undefined_name().empty()) {
-                fail(kRender, offset, fmt::format("'{}' is undefined", object.undefined_name()));
-            }
-            fail(kRender, offset, "cannot index an undefined value");
-        }
+        case Value::Kind::kUndefined: fail_undefined(object, "indexed", offset);
         case Value::Kind::kList: {
             if (!key.is_int() && !key.is_bool()) return Value::undefined({});
             const auto& items = object.as_list();

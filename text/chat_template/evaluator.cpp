@@ -193,7 +193,9 @@ private:
             }
             items = std::move(kept);
         }
-        if (items.empty()) return exec_nodes(node.else_body);
+        // Jinja2 runs the else block unless some iteration reached the end of the body
+        // (an iteration left by break or continue does not count).
+        bool completed_any = false;
         const int64_t length = static_cast<int64_t>(items.size());
         for (int64_t idx = 0; idx < length; ++idx) {
             charge(1, node.offset);
@@ -214,8 +216,10 @@ private:
             assign_targets(node.targets, items[at], node.offset);
             const Flow flow = exec_nodes(node.body);
             scopes_.pop_back();
+            if (flow == Flow::kNormal) completed_any = true;
             if (flow == Flow::kBreak) break;
         }
+        if (!completed_any) return exec_nodes(node.else_body);
         return Flow::kNormal;
     }
 

@@ -329,7 +329,7 @@ std::string float_repr(double value) {
 bool append_repr(std::string& out, const Value& value, size_t max_bytes) {
     if (out.size() > max_bytes) return false;
     switch (value.kind()) {
-        case Value::Kind::kUndefined: break;
+        case Value::Kind::kUndefined: out += "Undefined"; break;
         case Value::Kind::kNone: out += "None"; break;
         case Value::Kind::kBool: out += value.as_bool() ? "True" : "False"; break;
         case Value::Kind::kInt: out += std::to_string(value.as_int()); break;
@@ -371,6 +371,7 @@ bool append_repr(std::string& out, const Value& value, size_t max_bytes) {
 }
 
 bool append_str(std::string& out, const Value& value, size_t max_bytes) {
+    if (value.is_undefined()) return true;
     if (value.is_string()) {
         if (out.size() + value.as_string().size() > max_bytes) return false;
         out += value.as_string();

@@ -123,7 +123,8 @@ struct WorkMeter {
 // Python str(value) appended to `out` (undefined prints as ""); false, with `out` holding a
 // prefix, once `out` would pass `max_bytes`.
 bool append_str(std::string& out, const Value& value, size_t max_bytes);
-// Python repr(value), bounded the same way.
+// Python repr(value), bounded the same way (undefined: "Undefined", as Jinja2 prints it in a
+// list).
 bool append_repr(std::string& out, const Value& value, size_t max_bytes);
 // Unbounded conveniences for small values (tests, error messages).
 std::string repr(const Value& value);
