@@ -198,7 +198,7 @@ private:
         bool completed_any = false;
         const int64_t length = static_cast<int64_t>(items.size());
         for (int64_t idx = 0; idx < length; ++idx) {
-            charge(1, node.offset);
+            charge(8, node.offset);  // a scope and the loop object: about eight steps' time
             scopes_.emplace_back();
             const size_t at = static_cast<size_t>(idx);
             assign("loop", Value::dict({

@@ -15,7 +15,7 @@ struct ChatTemplateLimits {
     int max_value_depth = 64;                 // lists and dicts inside one another
     size_t max_output_bytes = 16u << 20;      // the rendered text, and any one string
     size_t max_list_items = 1u << 20;         // any one list
-    uint64_t max_work = 50'000'000;           // evaluation steps (loops, filters, bytes / 64)
+    uint64_t max_work = 20'000'000;           // evaluation steps (about 1 s; loops, filters, bytes / 64)
 };
 
 }  // namespace hearth::text

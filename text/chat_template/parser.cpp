@@ -127,8 +127,9 @@ private:
                         advance();
                         return nodes;
                     }
+                    const size_t tag_offset = token.offset;
                     advance();
-                    parse_statement(nodes, nesting);
+                    parse_statement(nodes, nesting, tag_offset);
                     break;
                 }
                 default: unexpected("text or a tag");
@@ -141,9 +142,9 @@ private:
              fmt::format("unclosed '{}' block: missing '{{% {} %}}'", block, closer));
     }
 
-    void parse_statement(NodeList& nodes, int nesting) {
+    // `offset`: where the tag's {% is, which errors about the block point at.
+    void parse_statement(NodeList& nodes, int nesting, size_t offset) {
         const Token& keyword = current();
-        const size_t offset = keyword.offset;
         if (keyword.kind != TokenKind::kName) unexpected("a tag name");
         const std::string name = keyword.text;
         advance();
@@ -572,9 +573,10 @@ private:
         return finish(std::move(node));
     }
 
+    // Postfix nodes take the offset of the expression they apply to, so errors point at its start.
     std::unique_ptr<Expr> parse_postfix(std::unique_ptr<Expr> node) {
         while (true) {
-            const size_t offset = current().offset;
+            const size_t offset = node->offset;
             if (is_op(".")) {
                 advance();
                 if (current().kind == TokenKind::kInt) {
@@ -655,7 +657,7 @@ private:
 
     std::unique_ptr<Expr> parse_filter_expr(std::unique_ptr<Expr> node) {
         while (true) {
-            const size_t offset = current().offset;
+            const size_t offset = node->offset;
             if (is_op("|")) {
                 advance();
                 const size_t name_offset = current().offset;
