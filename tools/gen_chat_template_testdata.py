@@ -11,6 +11,7 @@ Cases:
   construct/*   one small template per construct (statements, operators, filters, tests, ...)
   model/*       templates written in the style of Llama 3.x, Qwen2.5, Mistral, Gemma and Phi-3
   random/*      seeded random templates over the supported grammar
+The hand-written templates are also written to fuzz/seeds/chat_template/ as fuzzing seeds.
 
 Run: /usr/bin/python3 tools/gen_chat_template_testdata.py   (deterministic; output committed)
      /usr/bin/python3 tools/gen_chat_template_testdata.py SEED PATH   (other random templates;
@@ -30,6 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "text" / "data" / "chat_templates.json"
+SEEDS = ROOT / "fuzz" / "seeds" / "chat_template"
 
 
 class RaisedByTemplate(Exception):
@@ -623,6 +625,15 @@ def main():
                    json.dumps(CONVERSATIONS, ensure_ascii=False) + ',\n"cases": [\n' +
                    ",\n".join(lines) + "\n]}\n")
     n_errors = sum(1 for case in cases if "error" in case)
+    if out == OUT:  # the hand-written templates also seed fuzz/fuzz_chat_template.cpp
+        SEEDS.mkdir(parents=True, exist_ok=True)
+        for path in SEEDS.glob("*.jinja"):
+            path.unlink()
+        sources = {**{f"builtin_{k}": v for k, v in builtin_templates().items()},
+                   **{f"construct_{k}": v for k, v in {**CONSTRUCTS, **ERROR_CONSTRUCTS}.items()},
+                   **{f"model_{k}": v for k, v in MODEL_TEMPLATES.items()}}
+        for name, source in sources.items():
+            (SEEDS / f"{name}.jinja").write_text(source)
     print(f"wrote {len(cases)} cases ({n_errors} errors) to {out}")
 
 

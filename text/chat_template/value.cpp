@@ -183,15 +183,16 @@ Value Value::dict(std::vector<std::pair<std::string, Value>> items) {
     auto data = std::make_shared<DictData>();
     data->items.reserve(items.size());
     int deepest = 0;
-    for (auto& [key, value] : items) {
-        deepest = std::max(deepest, value.depth());
-        data->has_namespace = data->has_namespace || value.has_namespace();
+    for (auto& item : items) {
+        deepest = std::max(deepest, item.second.depth());
+        data->has_namespace = data->has_namespace || item.second.has_namespace();
+        const std::string& key = item.first;
         auto existing = std::find_if(data->items.begin(), data->items.end(),
-                                     [&](const auto& item) { return item.first == key; });
+                                     [&](const auto& present) { return present.first == key; });
         if (existing != data->items.end()) {
-            existing->second = std::move(value);
+            existing->second = std::move(item.second);
         } else {
-            data->items.emplace_back(std::move(key), std::move(value));
+            data->items.push_back(std::move(item));
         }
     }
     data->depth = deepest + 1;
