@@ -73,7 +73,10 @@ bool JsonPrefix::push_value_start(unsigned char byte) {
             string_is_key_ = false;
             return true;
         case '-': state_ = State::kMinus; return true;
-        case '0': state_ = State::kZero; return true;
+        case '0':
+            state_ = State::kZero;
+            digits_ = 1;
+            return true;
         case 't':
         case 'f':
         case 'n':
@@ -84,6 +87,7 @@ bool JsonPrefix::push_value_start(unsigned char byte) {
         default:
             if (byte >= '1' && byte <= '9') {
                 state_ = State::kIntDigits;
+                digits_ = 1;
                 return true;
             }
             return fail();
@@ -234,16 +238,21 @@ bool JsonPrefix::push_byte(unsigned char byte) {
         case State::kMinus:
             if (byte == '0') {
                 state_ = State::kZero;
+                digits_ = 1;
                 return true;
             }
             if (byte >= '1' && byte <= '9') {
                 state_ = State::kIntDigits;
+                digits_ = 1;
                 return true;
             }
             return fail();
         case State::kZero:
         case State::kIntDigits:
-            if (is_digit(byte) && state_ == State::kIntDigits) return true;
+            if (is_digit(byte) && state_ == State::kIntDigits) {
+                return ++digits_ <= kMaxIntegerDigits ? true : fail();
+            }
+            digits_ = 0;
             if (byte == '.') {
                 state_ = State::kFractionStart;
                 return true;
@@ -275,9 +284,11 @@ bool JsonPrefix::push_byte(unsigned char byte) {
         case State::kExponentSign:
             if (!is_digit(byte)) return fail();
             state_ = State::kExponentDigits;
+            digits_ = 1;
             return true;
         case State::kExponentDigits:
-            if (is_digit(byte)) return true;
+            if (is_digit(byte)) return ++digits_ <= kMaxExponentDigits ? true : fail();
+            digits_ = 0;
             state_ = State::kAfterValue;
             return push_byte(byte);
         case State::kLiteral: {
@@ -297,6 +308,7 @@ bool JsonPrefix::operator==(const JsonPrefix& other) const {
            hex_left_ == other.hex_left_ && utf8_left_ == other.utf8_left_ &&
            utf8_low_ == other.utf8_low_ && utf8_high_ == other.utf8_high_ &&
            low_surrogate_ == other.low_surrogate_ && code_unit_ == other.code_unit_ &&
+           digits_ == other.digits_ &&
            depth_ == other.depth_ && is_object_ == other.is_object_;
 }
 
@@ -306,7 +318,7 @@ size_t JsonPrefix::hash() const {
     mix(string_is_key_);
     mix(literal_ | (literal_pos_ << 8) | (hex_left_ << 16) | (utf8_left_ << 24));
     mix(utf8_low_ | (utf8_high_ << 8) | (static_cast<uint64_t>(low_surrogate_) << 16));
-    mix(code_unit_);
+    mix(code_unit_ | (static_cast<uint64_t>(digits_) << 16));
     mix(static_cast<uint64_t>(depth_));
     for (uint64_t word : is_object_) mix(word);
     return static_cast<size_t>(h);

@@ -7,6 +7,9 @@
 //     properly paired; no raw control characters; well-formed UTF-8), numbers (-?(0|[1-9]\d*)
 //     (\.\d+)?([eE][+-]?\d+)?), true, false, null.
 //   - Nesting deeper than kMaxDepth is refused (a bound, so the state stays a fixed size).
+//   - Numbers have at most kMaxIntegerDigits integer digits and kMaxExponentDigits exponent
+//     digits, so every accepted number is a finite double (parsers such as nlohmann-json refuse
+//     1e400 as an overflow); fractions may be any length.
 //
 // The state is a small fixed-size value (no allocation): copying it to try a candidate token's
 // text and throwing the copy away is the intended use. Equal states (==, hash()) accept exactly
@@ -24,6 +27,8 @@ namespace hearth::text {
 class JsonPrefix {
 public:
     static constexpr int kMaxDepth = 128;
+    static constexpr int kMaxIntegerDigits = 20;
+    static constexpr int kMaxExponentDigits = 2;
 
     // Appends text. Returns false (and stays invalid from then on) at the first byte that cannot
     // continue a JSON object; the bytes before it are consumed.
@@ -41,6 +46,9 @@ public:
     bool complete() const { return state_ == State::kDone; }
     // Inside a string literal (a key or a value).
     bool in_string() const;
+    // Inside a string and between characters (not in an escape or a UTF-8 sequence): any text
+    // without '"', '\', control characters or incomplete UTF-8 leaves the state unchanged.
+    bool in_string_body() const { return state_ == State::kString && utf8_left_ == 0; }
     // Containers open (0 before the top-level object and after it closes).
     int depth() const { return depth_; }
 
@@ -96,6 +104,7 @@ private:
     uint8_t utf8_high_ = 0xBF;
     bool low_surrogate_ = false;  // the \u being read must be a low surrogate
     uint16_t code_unit_ = 0;      // \u value being read
+    uint8_t digits_ = 0;          // integer or exponent digits of the number being read
     int16_t depth_ = 0;
     std::array<uint64_t, kMaxDepth / 64> is_object_{};  // bit d: container at depth d is an object
 };
