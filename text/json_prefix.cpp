@@ -6,7 +6,9 @@ namespace {
 bool is_json_space(unsigned char byte) {
     return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r';
 }
-bool is_digit(unsigned char byte) { return byte >= '0' && byte <= '9'; }
+bool is_digit(unsigned char byte) {
+    return byte >= '0' && byte <= '9';
+}
 bool is_hex(unsigned char byte) {
     return is_digit(byte) || (byte >= 'a' && byte <= 'f') || (byte >= 'A' && byte <= 'F');
 }
@@ -25,8 +27,10 @@ bool JsonPrefix::in_string() const {
         case State::kEscape:
         case State::kUnicode:
         case State::kLowSurrogateBackslash:
-        case State::kLowSurrogateU: return true;
-        default: return false;
+        case State::kLowSurrogateU:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -66,13 +70,17 @@ bool JsonPrefix::close_value() {
 
 bool JsonPrefix::push_value_start(unsigned char byte) {
     switch (byte) {
-        case '{': return open(true);
-        case '[': return open(false);
+        case '{':
+            return open(true);
+        case '[':
+            return open(false);
         case '"':
             state_ = State::kString;
             string_is_key_ = false;
             return true;
-        case '-': state_ = State::kMinus; return true;
+        case '-':
+            state_ = State::kMinus;
+            return true;
         case '0':
             state_ = State::kZero;
             digits_ = 1;
@@ -141,12 +149,14 @@ bool JsonPrefix::push(std::string_view text) {
 
 bool JsonPrefix::push_byte(unsigned char byte) {
     switch (state_) {
-        case State::kInvalid: return false;
+        case State::kInvalid:
+            return false;
         case State::kStart:
             if (is_json_space(byte)) return true;
             if (byte == '{') return open(true);
             return fail();
-        case State::kDone: return is_json_space(byte) ? true : fail();
+        case State::kDone:
+            return is_json_space(byte) ? true : fail();
         case State::kObjectFirstKey:
         case State::kObjectKey:
             if (is_json_space(byte)) return true;
@@ -180,7 +190,8 @@ bool JsonPrefix::push_byte(unsigned char byte) {
             if (byte == '}') return close(true);
             if (byte == ']') return close(false);
             return fail();
-        case State::kString: return push_string_byte(byte);
+        case State::kString:
+            return push_string_byte(byte);
         case State::kEscape:
             switch (byte) {
                 case '"':
@@ -190,14 +201,17 @@ bool JsonPrefix::push_byte(unsigned char byte) {
                 case 'f':
                 case 'n':
                 case 'r':
-                case 't': state_ = State::kString; return true;
+                case 't':
+                    state_ = State::kString;
+                    return true;
                 case 'u':
                     state_ = State::kUnicode;
                     hex_left_ = 4;
                     code_unit_ = 0;
                     low_surrogate_ = false;
                     return true;
-                default: return fail();
+                default:
+                    return fail();
             }
         case State::kUnicode: {
             if (!is_hex(byte)) return fail();
@@ -308,8 +322,7 @@ bool JsonPrefix::operator==(const JsonPrefix& other) const {
            hex_left_ == other.hex_left_ && utf8_left_ == other.utf8_left_ &&
            utf8_low_ == other.utf8_low_ && utf8_high_ == other.utf8_high_ &&
            low_surrogate_ == other.low_surrogate_ && code_unit_ == other.code_unit_ &&
-           digits_ == other.digits_ &&
-           depth_ == other.depth_ && is_object_ == other.is_object_;
+           digits_ == other.digits_ && depth_ == other.depth_ && is_object_ == other.is_object_;
 }
 
 size_t JsonPrefix::hash() const {

@@ -58,28 +58,28 @@ public:
 
 private:
     enum class State : uint8_t {
-        kStart,            // before the top-level object: whitespace or '{'
-        kObjectFirstKey,   // after '{': whitespace, '"' or '}'
-        kObjectKey,        // after ',' in an object: whitespace or '"'
-        kColon,            // after a key: whitespace or ':'
-        kValue,            // a value must start
-        kArrayFirstValue,  // after '[': a value or ']'
-        kAfterValue,       // after a value in a container: whitespace, ',' or the closer
-        kString,           // inside a string
-        kEscape,           // after '\' in a string
-        kUnicode,          // \u hex digits (hex_left_ to go)
+        kStart,                  // before the top-level object: whitespace or '{'
+        kObjectFirstKey,         // after '{': whitespace, '"' or '}'
+        kObjectKey,              // after ',' in an object: whitespace or '"'
+        kColon,                  // after a key: whitespace or ':'
+        kValue,                  // a value must start
+        kArrayFirstValue,        // after '[': a value or ']'
+        kAfterValue,             // after a value in a container: whitespace, ',' or the closer
+        kString,                 // inside a string
+        kEscape,                 // after '\' in a string
+        kUnicode,                // \u hex digits (hex_left_ to go)
         kLowSurrogateBackslash,  // after a high surrogate escape: must see '\'
         kLowSurrogateU,          // ... then 'u'
-        kMinus,            // number: after '-'
-        kZero,             // number: a leading 0
-        kIntDigits,        // number: integer digits (not a leading 0)
-        kFractionStart,    // number: after '.'
+        kMinus,                  // number: after '-'
+        kZero,                   // number: a leading 0
+        kIntDigits,              // number: integer digits (not a leading 0)
+        kFractionStart,          // number: after '.'
         kFractionDigits,
-        kExponentStart,    // number: after 'e' / 'E'
-        kExponentSign,     // number: after the exponent's sign
+        kExponentStart,  // number: after 'e' / 'E'
+        kExponentSign,   // number: after the exponent's sign
         kExponentDigits,
-        kLiteral,          // true / false / null: literal_ at literal_pos_
-        kDone,             // the object is complete
+        kLiteral,  // true / false / null: literal_ at literal_pos_
+        kDone,     // the object is complete
         kInvalid,
     };
 
@@ -96,11 +96,11 @@ private:
 
     State state_ = State::kStart;
     bool string_is_key_ = false;
-    uint8_t literal_ = 0;        // 0 true, 1 false, 2 null
-    uint8_t literal_pos_ = 0;    // bytes of the literal matched
-    uint8_t hex_left_ = 0;       // \u digits still to read
-    uint8_t utf8_left_ = 0;      // continuation bytes still expected in a string
-    uint8_t utf8_low_ = 0x80;    // allowed range of the next continuation byte
+    uint8_t literal_ = 0;      // 0 true, 1 false, 2 null
+    uint8_t literal_pos_ = 0;  // bytes of the literal matched
+    uint8_t hex_left_ = 0;     // \u digits still to read
+    uint8_t utf8_left_ = 0;    // continuation bytes still expected in a string
+    uint8_t utf8_low_ = 0x80;  // allowed range of the next continuation byte
     uint8_t utf8_high_ = 0xBF;
     bool low_surrogate_ = false;  // the \u being read must be a low surrogate
     uint16_t code_unit_ = 0;      // \u value being read

@@ -37,8 +37,9 @@ JsonConstraint::JsonConstraint(const text::Tokenizer& tokenizer, Options options
         } else if (piece.empty()) {
             kinds_[at] = PieceKind::kEmpty;
         } else {
-            kinds_[at] = std::all_of(piece.begin(), piece.end(), is_json_space) ? PieceKind::kWhitespace
-                                                                                : PieceKind::kText;
+            kinds_[at] = std::all_of(piece.begin(), piece.end(), is_json_space)
+                             ? PieceKind::kWhitespace
+                             : PieceKind::kText;
             ids_by_first_byte_[static_cast<unsigned char>(piece[0])].push_back(id);
             if (kinds_[at] == PieceKind::kWhitespace) whitespace_ids_.push_back(id);
             if (plain_string_content(piece)) {
@@ -81,7 +82,8 @@ bool JsonConstraint::piece_allowed(int32_t id) const {
 }
 
 bool JsonConstraint::whitespace_allowed(int32_t id) const {
-    if (kinds_[static_cast<size_t>(id)] != PieceKind::kWhitespace || state_.in_string()) return true;
+    if (kinds_[static_cast<size_t>(id)] != PieceKind::kWhitespace || state_.in_string())
+        return true;
     return whitespace_run_ + static_cast<int64_t>(pieces_[static_cast<size_t>(id)].size()) <=
            options_.max_whitespace_run;
 }
@@ -89,8 +91,10 @@ bool JsonConstraint::whitespace_allowed(int32_t id) const {
 bool JsonConstraint::allows(int32_t id) const {
     if (id < 0 || id >= static_cast<int32_t>(kinds_.size())) return false;
     switch (kinds_[static_cast<size_t>(id)]) {
-        case PieceKind::kEndOfGeneration: return failed_ || state_.complete();
-        case PieceKind::kEmpty: return false;
+        case PieceKind::kEndOfGeneration:
+            return failed_ || state_.complete();
+        case PieceKind::kEmpty:
+            return false;
         default:
             return !failed_ && !state_.complete() && piece_allowed(id) && whitespace_allowed(id);
     }

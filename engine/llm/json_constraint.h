@@ -46,9 +46,9 @@ namespace hearth::engine {
 class JsonConstraint final : public SamplerStage {
 public:
     struct Options {
-        int64_t n_prompt_tokens = 0;    // history[0, n) is the prompt
+        int64_t n_prompt_tokens = 0;  // history[0, n) is the prompt
         int32_t max_whitespace_run = 32;
-        size_t max_cached_states = 128; // allowed-token bitmaps kept (n_vocab / 8 bytes each)
+        size_t max_cached_states = 128;  // allowed-token bitmaps kept (n_vocab / 8 bytes each)
     };
 
     JsonConstraint(const text::Tokenizer& tokenizer, Options options);

@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <sstream>
@@ -47,10 +49,11 @@ std::unique_ptr<text::Tokenizer> make_tokenizer() {
         types.push_back(1);
     };
     const std::string space = "\xE2\x96\x81";  // ▁
-    for (const char* piece : {"{", "}", "[", "]", ":", ",", "\"", "\":", "\",", "{\"", "\"}", "},",
-                              "],", "\":\"", "\": \"", "\", \"", "\"]", "[\"", "[{", "}]", "}}",
-                              "]]", "\\", "\\n", "\\\"", "\\u", "\\t", "-", ".", "e", "E", "+",
-                              "true", "false", "null", "\":[", "\": [", "\":{", "\": {", "{}", "[]"}) {
+    for (const char* piece :
+         {"{",     "}",    "[",     "]",      ":",      ",",     "\"",  "\":", "\",", "{\"", "\"}",
+          "},",    "],",   "\":\"", "\": \"", "\", \"", "\"]",   "[\"", "[{",  "}]",  "}}",  "]]",
+          "\\",    "\\n",  "\\\"",  "\\u",    "\\t",    "-",     ".",   "e",   "E",   "+",   "true",
+          "false", "null", "\":[",  "\": [",  "\":{",   "\": {", "{}",  "[]"}) {
         add(piece);
         add(space + piece);
     }
@@ -111,9 +114,28 @@ std::unique_ptr<text::Tokenizer> make_tokenizer() {
     return std::move(tokenizer).value();
 }
 
+// HEARTH_JSON_VOCAB_GGUF=path runs the suite on a real model's vocabulary instead (for example
+// the LLaMA 32,000-token SentencePiece vocabulary) to measure its cost there.
+std::unique_ptr<text::Tokenizer> load_tokenizer() {
+    const char* path = std::getenv("HEARTH_JSON_VOCAB_GGUF");
+    if (path == nullptr) return make_tokenizer();
+    std::ifstream in(path, std::ios::binary);
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                     std::istreambuf_iterator<char>());
+    auto file = gguf::File::parse(bytes.data(), bytes.size());
+    EXPECT_TRUE(file.ok()) << path;
+    auto tokenizer = text::Tokenizer::from_gguf(*file);
+    EXPECT_TRUE(tokenizer.ok()) << tokenizer.error().message;
+    return std::move(tokenizer).value();
+}
+
 const text::Tokenizer& tokenizer() {
-    static const std::unique_ptr<text::Tokenizer> instance = make_tokenizer();
+    static const std::unique_ptr<text::Tokenizer> instance = load_tokenizer();
     return *instance;
+}
+
+int32_t n_vocab() {
+    return tokenizer().n_vocab();
 }
 
 Candidates all_candidates(const std::vector<float>& logits) {
@@ -125,10 +147,12 @@ Candidates all_candidates(const std::vector<float>& logits) {
 
 // A stand-in model: random logits, leaning towards closing brackets and quotes as the text grows
 // so that objects get finished.
-std::vector<float> fake_logits(std::mt19937& rng, size_t step, const std::vector<int32_t>& closers) {
-    std::vector<float> logits(kVocabSize);
+std::vector<float> fake_logits(std::mt19937& rng, size_t step,
+                               const std::vector<int32_t>& closers) {
+    std::vector<float> logits(n_vocab());
     // Uniform in [-4, 4): cheap, and spread like real logits.
-    for (float& logit : logits) logit = static_cast<float>(rng() >> 8) * (8.0f / 16777216.0f) - 4.0f;
+    for (float& logit : logits)
+        logit = static_cast<float>(rng() >> 8) * (8.0f / 16777216.0f) - 4.0f;
     const float lean = static_cast<float>(step) / 40.0f;
     for (int32_t id : closers) logits[static_cast<size_t>(id)] += lean;
     return logits;
@@ -138,7 +162,8 @@ int32_t draw(const Candidates& candidates, std::mt19937& rng) {
     float max_logit = -INFINITY;
     for (const Candidate& item : candidates.items) max_logit = std::max(max_logit, item.logit);
     std::vector<double> weights;
-    for (const Candidate& item : candidates.items) weights.push_back(std::exp(item.logit - max_logit));
+    for (const Candidate& item : candidates.items)
+        weights.push_back(std::exp(item.logit - max_logit));
     std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
     return candidates.items[pick(rng)].id;
 }
@@ -202,14 +227,24 @@ TEST(JsonConstraint, RandomSamplingAlwaysYieldsValidJsonObjects) {
 
 TEST(JsonConstraint, CachedBitmapsAgreeWithTokenByTokenChecks) {
     std::mt19937 rng(5);
-    const std::vector<std::string> prefixes = {
-        "", "{", "{\"a", "{\"a\"", "{\"a\":", "{\"a\": [1, 2", "{\"a\": \"x\\", "{\"a\": \"x\\u00",
-        "{\"a\": tr", "{\"a\": -", "{\"a\": 1.5e", "{\"a\": {\"b\": [", "{\"a\": \"\xC3"};
+    const std::vector<std::string> prefixes = {"",
+                                               "{",
+                                               "{\"a",
+                                               "{\"a\"",
+                                               "{\"a\":",
+                                               "{\"a\": [1, 2",
+                                               "{\"a\": \"x\\",
+                                               "{\"a\": \"x\\u00",
+                                               "{\"a\": tr",
+                                               "{\"a\": -",
+                                               "{\"a\": 1.5e",
+                                               "{\"a\": {\"b\": [",
+                                               "{\"a\": \"\xC3"};
     for (const std::string& prefix : prefixes) {
         std::vector<int32_t> history = tokenizer().encode(prefix, false, false);
         JsonConstraint full(tokenizer(), {});
 
-        std::vector<float> logits(kVocabSize);
+        std::vector<float> logits(n_vocab());
         std::normal_distribution<float> normal(0.0f, 1.0f);
         for (float& logit : logits) logit = normal(rng);
         Candidates all = all_candidates(logits);
@@ -217,9 +252,10 @@ TEST(JsonConstraint, CachedBitmapsAgreeWithTokenByTokenChecks) {
         ASSERT_EQ(full.state().valid(), true) << prefix;
         std::set<int32_t> allowed;
         for (const Candidate& item : all.items) allowed.insert(item.id);
-        for (int32_t id = 0; id < kVocabSize; ++id) {
+        for (int32_t id = 0; id < n_vocab(); ++id) {
             ASSERT_EQ(allowed.count(id) > 0, full.allows(id))
-                << "prefix '" << prefix << "' token " << id << " '" << tokenizer().piece(id, false) << "'";
+                << "prefix '" << prefix << "' token " << id << " '" << tokenizer().piece(id, false)
+                << "'";
         }
         // The same state again: now cached, same answer.
         Candidates again = all_candidates(logits);
@@ -231,12 +267,14 @@ TEST(JsonConstraint, CachedBitmapsAgreeWithTokenByTokenChecks) {
 
 TEST(JsonConstraint, CompleteObjectsAllowOnlyEndOfGeneration) {
     JsonConstraint constraint(tokenizer(), {});
-    const std::vector<int32_t> history = tokenizer().encode("{\"a\": [1, {\"b\": null}]}", false, false);
-    Candidates candidates = all_candidates(std::vector<float>(kVocabSize, 0.0f));
+    const std::vector<int32_t> history =
+        tokenizer().encode("{\"a\": [1, {\"b\": null}]}", false, false);
+    Candidates candidates = all_candidates(std::vector<float>(n_vocab(), 0.0f));
     constraint.apply(candidates, history);
     EXPECT_TRUE(constraint.complete());
     ASSERT_FALSE(candidates.items.empty());
-    for (const Candidate& item : candidates.items) EXPECT_TRUE(tokenizer().is_end_of_generation(item.id));
+    for (const Candidate& item : candidates.items)
+        EXPECT_TRUE(tokenizer().is_end_of_generation(item.id));
 }
 
 TEST(JsonConstraint, WhitespaceRunsAreBounded) {
@@ -245,18 +283,18 @@ TEST(JsonConstraint, WhitespaceRunsAreBounded) {
     JsonConstraint constraint(tokenizer(), options);
     const int32_t blank = *tokenizer().find_token("\xE2\x96\x81\xE2\x96\x81");  // two spaces
     std::vector<int32_t> history = tokenizer().encode("{\"a\":", false, false);
-    Candidates candidates = all_candidates(std::vector<float>(kVocabSize, 0.0f));
+    Candidates candidates = all_candidates(std::vector<float>(n_vocab(), 0.0f));
     constraint.apply(candidates, history);
     EXPECT_TRUE(constraint.allows(blank));
     history.push_back(blank);
     history.push_back(blank);  // 4 spaces: the limit
-    candidates = all_candidates(std::vector<float>(kVocabSize, 0.0f));
+    candidates = all_candidates(std::vector<float>(n_vocab(), 0.0f));
     constraint.apply(candidates, history);
     EXPECT_FALSE(constraint.allows(blank));
     for (const Candidate& item : candidates.items) EXPECT_NE(item.id, blank);
     // Inside a string whitespace is content, not a run.
     history.push_back(*tokenizer().find_token("\""));
-    candidates = all_candidates(std::vector<float>(kVocabSize, 0.0f));
+    candidates = all_candidates(std::vector<float>(n_vocab(), 0.0f));
     constraint.apply(candidates, history);
     EXPECT_TRUE(constraint.allows(blank));
 }
@@ -264,14 +302,14 @@ TEST(JsonConstraint, WhitespaceRunsAreBounded) {
 TEST(JsonConstraint, ATokenOutsideTheGrammarFailsToEndOfGeneration) {
     JsonConstraint constraint(tokenizer(), {});
     std::vector<int32_t> history = tokenizer().encode("{\"a\" x", false, false);
-    Candidates candidates = all_candidates(std::vector<float>(kVocabSize, 0.0f));
+    Candidates candidates = all_candidates(std::vector<float>(n_vocab(), 0.0f));
     constraint.apply(candidates, history);
     EXPECT_TRUE(constraint.failed());
     ASSERT_EQ(candidates.items.size(), 1u);
-    EXPECT_EQ(candidates.items[0].id, kEos);
+    EXPECT_EQ(candidates.items[0].id, tokenizer().eos_id());
     // A rewound history starts over.
     history = tokenizer().encode("{", false, false);
-    candidates = all_candidates(std::vector<float>(kVocabSize, 0.0f));
+    candidates = all_candidates(std::vector<float>(n_vocab(), 0.0f));
     constraint.apply(candidates, history);
     EXPECT_FALSE(constraint.failed());
     EXPECT_EQ(constraint.state().depth(), 1);
@@ -291,11 +329,12 @@ TEST(JsonConstraint, CostPerSampledToken) {
             stats.tokens_checked += generation.stats.tokens_checked;
         }
         // Reported, not asserted (timing depends on the machine and the build).
-        std::printf("json constraint, %d-token vocabulary: %.1f us per sampled "
-                    "token (%zu tokens, %.0f%% cache hits, %.0f piece checks per token)\n",
-                    kVocabSize, seconds * 1e6 / static_cast<double>(n_tokens), n_tokens,
-                    100.0 * static_cast<double>(stats.cache_hits) / static_cast<double>(stats.applies),
-                    static_cast<double>(stats.tokens_checked) / static_cast<double>(stats.applies));
+        std::printf(
+            "json constraint, %d-token vocabulary: %.1f us per sampled "
+            "token (%zu tokens, %.0f%% cache hits, %.0f piece checks per token)\n",
+            n_vocab(), seconds * 1e6 / static_cast<double>(n_tokens), n_tokens,
+            100.0 * static_cast<double>(stats.cache_hits) / static_cast<double>(stats.applies),
+            static_cast<double>(stats.tokens_checked) / static_cast<double>(stats.applies));
     }
 }
 

@@ -22,8 +22,8 @@ namespace {
 ChatContext context_from(const nlohmann::json& json) {
     ChatContext context;
     for (const auto& message : json.at("messages")) {
-        context.messages.push_back({message.at("role").get<std::string>(),
-                                    message.at("content").get<std::string>()});
+        context.messages.push_back(
+            {message.at("role").get<std::string>(), message.at("content").get<std::string>()});
     }
     context.add_generation_prompt = json.at("add_generation_prompt").get<bool>();
     context.bos_token = json.at("bos_token").get<std::string>();
@@ -71,7 +71,8 @@ TEST(ChatTemplateJinja, RendersEveryCaseAsJinja2Does) {
             ++n_outputs;
             const std::string expected = item.at("output").get<std::string>();
             if (!outcome.ok) {
-                problem = "failed: " + outcome.text + "\n  jinja2 rendered: " + nlohmann::json(expected).dump();
+                problem = "failed: " + outcome.text +
+                          "\n  jinja2 rendered: " + nlohmann::json(expected).dump();
             } else if (outcome.text != expected) {
                 problem = "rendered " + nlohmann::json(outcome.text).dump() +
                           "\n  jinja2 rendered " + nlohmann::json(expected).dump();
@@ -87,7 +88,8 @@ TEST(ChatTemplateJinja, RendersEveryCaseAsJinja2Does) {
             }
         }
         if (!problem.empty()) {
-            failures.push_back(name + ": " + problem + "\n  template: " + nlohmann::json(source).dump());
+            failures.push_back(name + ": " + problem +
+                               "\n  template: " + nlohmann::json(source).dump());
         }
     }
     EXPECT_GT(n_cases, 1000u);

@@ -129,13 +129,16 @@ TEST(ChatTemplateBuiltin, NamesRoundTrip) {
 
 TEST(ChatTemplateBuiltin, DetectsTheFormatFromSpecialTokens) {
     auto detect = [](std::set<std::string_view> tokens) {
-        return detect_builtin_template([&](std::string_view text) { return tokens.count(text) > 0; });
+        return detect_builtin_template(
+            [&](std::string_view text) { return tokens.count(text) > 0; });
     };
-    EXPECT_EQ(detect({"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}),
-              BuiltinTemplate::kLlama3);
+    EXPECT_EQ(
+        detect({"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}),
+        BuiltinTemplate::kLlama3);
     EXPECT_EQ(detect({"<|im_start|>", "<|im_end|>", "<|endoftext|>"}), BuiltinTemplate::kChatml);
     EXPECT_EQ(detect({"<bos>", "<start_of_turn>", "<end_of_turn>"}), BuiltinTemplate::kGemma);
-    EXPECT_EQ(detect({"<|user|>", "<|end|>", "<|assistant|>", "<|endoftext|>"}), BuiltinTemplate::kPhi3);
+    EXPECT_EQ(detect({"<|user|>", "<|end|>", "<|assistant|>", "<|endoftext|>"}),
+              BuiltinTemplate::kPhi3);
     EXPECT_EQ(detect({"<|user|>"}), BuiltinTemplate::kChatml);  // <|user|> alone is not Phi-3
     EXPECT_EQ(detect({"<s>", "</s>", "[INST]", "[/INST]"}), BuiltinTemplate::kMistral);
     EXPECT_EQ(detect({"<s>", "</s>"}), BuiltinTemplate::kChatml);
@@ -166,7 +169,8 @@ TEST(ChatTemplateErrors, SyntaxErrorsNameLineAndColumn) {
     expect_error("{{ x ", Errc::kInvalidArgument, "unclosed tag '{{'");
     expect_error("{# never closed", Errc::kInvalidArgument, "missing end of comment tag");
     expect_error("{{ 'abc }}", Errc::kInvalidArgument, "unterminated string literal");
-    expect_error("{% endif %}", Errc::kInvalidArgument, "unexpected '{% endif %}' with no open block");
+    expect_error("{% endif %}", Errc::kInvalidArgument,
+                 "unexpected '{% endif %}' with no open block");
     expect_error("{% frobnicate %}", Errc::kInvalidArgument, "unknown tag 'frobnicate'");
     expect_error("{% macro f() %}x{% endmacro %}", Errc::kInvalidArgument,
                  "the 'macro' tag is not supported");
@@ -183,18 +187,22 @@ TEST(ChatTemplateErrors, RenderErrorsNameLineAndColumn) {
     expect_error("{{ 'a' + 1 }}", Errc::kInvalidArgument,
                  "unsupported operand type(s) for +: 'str' and 'int'");
     expect_error("{{ 1 / 0 }}", Errc::kInvalidArgument, "division by zero");
-    expect_error("{% for x in 5 %}{% endfor %}", Errc::kInvalidArgument, "'int' object is not iterable");
+    expect_error("{% for x in 5 %}{% endfor %}", Errc::kInvalidArgument,
+                 "'int' object is not iterable");
     expect_error("{{ nothing_here() }}", Errc::kInvalidArgument, "'nothing_here' is undefined");
-    expect_error("{{ 1 < 'a' }}", Errc::kInvalidArgument, "'<' not supported between instances of 'int' and 'str'");
+    expect_error("{{ 1 < 'a' }}", Errc::kInvalidArgument,
+                 "'<' not supported between instances of 'int' and 'str'");
     expect_error("{{ 'x %s' % 1 }}", Errc::kInvalidArgument, "printf-style string formatting");
-    expect_error("{% set d = {} %}{% set d.x = 1 %}", Errc::kInvalidArgument, "it is not a namespace");
+    expect_error("{% set d = {} %}{% set d.x = 1 %}", Errc::kInvalidArgument,
+                 "it is not a namespace");
     expect_error("{{ 9223372036854775807 + 1 }}", Errc::kInvalidArgument, "integer overflow");
     expect_error("{{ {1: 2} }}", Errc::kInvalidArgument, "dict keys must be strings");
 }
 
 TEST(ChatTemplateErrors, RaiseExceptionGivesTheTemplatesOwnMessage) {
     auto result = render(
-        "{% if messages | length < 2 %}{{ raise_exception('need ' ~ 2 ~ ' messages') }}{% endif %}");
+        "{% if messages | length < 2 %}{{ raise_exception('need ' ~ 2 ~ ' messages') }}{% endif "
+        "%}");
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().code, Errc::kInvalidArgument);
     EXPECT_EQ(result.error().message, "need 2 messages");
@@ -218,17 +226,20 @@ TEST(ChatTemplateLimits, RunawayLoopsStopAtTheWorkBudget) {
 }
 
 TEST(ChatTemplateLimits, DoublingStringsStopAtTheSizeLimit) {
-    expect_error("{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}"
-                 "{% endfor %}{{ ns.s | length }}",
-                 Errc::kResourceExhausted, "limit");
+    expect_error(
+        "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}"
+        "{% endfor %}{{ ns.s | length }}",
+        Errc::kResourceExhausted, "limit");
     expect_error("{{ 'x' * 9000000000000 }}", Errc::kResourceExhausted, "limit");
     expect_error("{{ [1] * 9000000000000 }}", Errc::kResourceExhausted, "limit");
-    expect_error("{% set ns = namespace(s=[1]) %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}"
-                 "{% endfor %}",
-                 Errc::kResourceExhausted, "limit");
-    expect_error("{% set ns = namespace(s='ab') %}{% for i in range(64) %}"
-                 "{% set ns.s = ns.s | replace('a', ns.s) %}{% endfor %}",
-                 Errc::kResourceExhausted, "limit");
+    expect_error(
+        "{% set ns = namespace(s=[1]) %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}"
+        "{% endfor %}",
+        Errc::kResourceExhausted, "limit");
+    expect_error(
+        "{% set ns = namespace(s='ab') %}{% for i in range(64) %}"
+        "{% set ns.s = ns.s | replace('a', ns.s) %}{% endfor %}",
+        Errc::kResourceExhausted, "limit");
     ChatTemplateLimits small;
     small.max_output_bytes = 1000;
     expect_error("{% for i in range(2000) %}x{% endfor %}", Errc::kResourceExhausted,
@@ -237,10 +248,11 @@ TEST(ChatTemplateLimits, DoublingStringsStopAtTheSizeLimit) {
 
 TEST(ChatTemplateLimits, SharedValuesCannotMakeComparisonsExplode) {
     // 64 levels of [x] * 2 share their elements: walking them fully would take 2^64 steps.
-    expect_error("{% set ns = namespace(a=[1], b=[1]) %}{% for i in range(60) %}"
-                 "{% set ns.a = [ns.a, ns.a] %}{% set ns.b = [ns.b, ns.b] %}{% endfor %}"
-                 "{{ ns.a == ns.b }}",
-                 Errc::kResourceExhausted, "");
+    expect_error(
+        "{% set ns = namespace(a=[1], b=[1]) %}{% for i in range(60) %}"
+        "{% set ns.a = [ns.a, ns.a] %}{% set ns.b = [ns.b, ns.b] %}{% endfor %}"
+        "{{ ns.a == ns.b }}",
+        Errc::kResourceExhausted, "");
 }
 
 TEST(ChatTemplateLimits, DeepNestingIsRefusedNotRecursedInto) {
@@ -260,11 +272,12 @@ TEST(ChatTemplateLimits, DeepNestingIsRefusedNotRecursedInto) {
     std::string blocks;
     for (int idx = 0; idx < 10000; ++idx) blocks += "{% if true %}";
     expect_error(blocks, Errc::kInvalidArgument, "blocks are nested more than 64 deep");
-    expect_error("{% set ns = namespace(x=1) %}{% for i in range(1000) %}{% set ns.x = [ns.x] %}"
-                 "{% endfor %}",
-                 Errc::kResourceExhausted, "values nested more than 64 deep");
-    expect_error("{% set ns = namespace() %}{% set ns.inner = namespace() %}", Errc::kInvalidArgument,
-                 "a namespace cannot hold another namespace");
+    expect_error(
+        "{% set ns = namespace(x=1) %}{% for i in range(1000) %}{% set ns.x = [ns.x] %}"
+        "{% endfor %}",
+        Errc::kResourceExhausted, "values nested more than 64 deep");
+    expect_error("{% set ns = namespace() %}{% set ns.inner = namespace() %}",
+                 Errc::kInvalidArgument, "a namespace cannot hold another namespace");
 }
 
 TEST(ChatTemplateLimits, SourceSizeIsBounded) {
@@ -288,7 +301,8 @@ TEST(ChatTemplateApi, RendersConcurrentlyFromOneParsedTemplate) {
         threads.emplace_back([&, thread_idx] {
             for (int round = 0; round < 200; ++round) {
                 auto rendered = chat_template.render(conversation(true));
-                if (!rendered.ok() || *rendered != expected) ++mismatches[static_cast<size_t>(thread_idx)];
+                if (!rendered.ok() || *rendered != expected)
+                    ++mismatches[static_cast<size_t>(thread_idx)];
             }
         });
     }

@@ -71,25 +71,43 @@ TEST(JsonPrefix, AcceptsPrefixesOfObjectsAndKnowsWhenComplete) {
 
 TEST(JsonPrefix, RefusesWhatCannotBecomeAnObject) {
     const std::vector<std::string> bad = {
-        "[1]",            // top level must be an object
-        "\"s\"",          "1",        "true",     "x",
-        "{\"a\":01}",     // leading zero
-        "{\"a\":-}",      "{\"a\":1.}",  "{\"a\":1e}",  "{\"a\":.5}",  "{\"a\":+1}",
-        "{\"a\":tru}",    "{\"a\":nul }", "{\"a\":True}",
-        "{\"a\":1,}",     "{,}",        "{\"a\" 1}",  "{\"a\":1 \"b\":2}", "{1:2}",
-        "{\"a\":[1,]}",   "{\"a\":[,1]}", "{\"a\":[1}", "{\"a\":{]}",
-        "{\"a\":\"\\x\"}",            // bad escape
-        "{\"a\":\"\\u12G4\"}",        // bad hex
-        "{\"a\":\"\\uDE00\"}",        // lone low surrogate
-        "{\"a\":\"\\uD83D\"}",        // high surrogate without a low one
-        "{\"a\":\"\\uD83D\\u0041\"}", // high surrogate followed by a non-surrogate
-        "{\"a\":\"tab\there\"}",      // raw control character
-        "{\"a\":\"\xC3\x28\"}",       // bad continuation byte
-        "{\"a\":\"\xC0\xAF\"}",       // overlong
-        "{\"a\":\"\xED\xA0\x80\"}",   // encoded surrogate
+        "[1]",  // top level must be an object
+        "\"s\"",
+        "1",
+        "true",
+        "x",
+        "{\"a\":01}",  // leading zero
+        "{\"a\":-}",
+        "{\"a\":1.}",
+        "{\"a\":1e}",
+        "{\"a\":.5}",
+        "{\"a\":+1}",
+        "{\"a\":tru}",
+        "{\"a\":nul }",
+        "{\"a\":True}",
+        "{\"a\":1,}",
+        "{,}",
+        "{\"a\" 1}",
+        "{\"a\":1 \"b\":2}",
+        "{1:2}",
+        "{\"a\":[1,]}",
+        "{\"a\":[,1]}",
+        "{\"a\":[1}",
+        "{\"a\":{]}",
+        "{\"a\":\"\\x\"}",               // bad escape
+        "{\"a\":\"\\u12G4\"}",           // bad hex
+        "{\"a\":\"\\uDE00\"}",           // lone low surrogate
+        "{\"a\":\"\\uD83D\"}",           // high surrogate without a low one
+        "{\"a\":\"\\uD83D\\u0041\"}",    // high surrogate followed by a non-surrogate
+        "{\"a\":\"tab\there\"}",         // raw control character
+        "{\"a\":\"\xC3\x28\"}",          // bad continuation byte
+        "{\"a\":\"\xC0\xAF\"}",          // overlong
+        "{\"a\":\"\xED\xA0\x80\"}",      // encoded surrogate
         "{\"a\":\"\xF4\x90\x80\x80\"}",  // above U+10FFFF
         "{\"a\":\"\xFF\"}",
-        "{} {}",          "{}x",      "{}}",
+        "{} {}",
+        "{}x",
+        "{}}",
     };
     for (const std::string& text : bad) {
         JsonPrefix state;
@@ -130,19 +148,25 @@ TEST(JsonPrefix, EqualDocumentsGiveEqualStates) {
 nlohmann::json random_value(std::mt19937& rng, int depth) {
     const int kind = static_cast<int>(rng() % (depth > 3 ? 5 : 7));
     switch (kind) {
-        case 0: return nullptr;
-        case 1: return rng() % 2 == 0;
-        case 2: return static_cast<int64_t>(rng() % 2000) - 1000;
-        case 3: return (static_cast<double>(rng() % 100000) - 50000.0) / 64.0;
+        case 0:
+            return nullptr;
+        case 1:
+            return rng() % 2 == 0;
+        case 2:
+            return static_cast<int64_t>(rng() % 2000) - 1000;
+        case 3:
+            return (static_cast<double>(rng() % 100000) - 50000.0) / 64.0;
         case 4: {
-            static const std::vector<std::string> parts = {"a", "é", "\"", "\\", "\n", "\x01", "😀", " ", "€", "/"};
+            static const std::vector<std::string> parts = {"a",    "é", "\"", "\\", "\n",
+                                                           "\x01", "😀", " ",  "€",  "/"};
             std::string text;
             for (size_t idx = rng() % 5; idx > 0; --idx) text += parts[rng() % parts.size()];
             return text;
         }
         case 5: {
             nlohmann::json array = nlohmann::json::array();
-            for (size_t idx = rng() % 4; idx > 0; --idx) array.push_back(random_value(rng, depth + 1));
+            for (size_t idx = rng() % 4; idx > 0; --idx)
+                array.push_back(random_value(rng, depth + 1));
             return array;
         }
         default: {
@@ -173,7 +197,8 @@ TEST(JsonPrefix, RandomDocumentsAndMutationsAgreeWithNlohmann) {
         // Every prefix of a valid document is accepted, complete only at its end.
         JsonPrefix state;
         for (size_t idx = 0; idx < doc.size(); ++idx) {
-            ASSERT_TRUE(state.push_byte(static_cast<unsigned char>(doc[idx]))) << doc << " @" << idx;
+            ASSERT_TRUE(state.push_byte(static_cast<unsigned char>(doc[idx])))
+                << doc << " @" << idx;
             ASSERT_EQ(state.complete(), idx + 1 == doc.size()) << doc << " @" << idx;
         }
         // Mutations: replace, insert or delete a byte, then cut at a random length.
@@ -182,9 +207,15 @@ TEST(JsonPrefix, RandomDocumentsAndMutationsAgreeWithNlohmann) {
         static const std::string kBytes = "{}[]\":,.-+0123456789eEtfnu\\ \t\nax\x01\xC3\xA9\xFF";
         const char byte = kBytes[rng() % kBytes.size()];
         switch (rng() % 3) {
-            case 0: mutated[at] = byte; break;
-            case 1: mutated.insert(mutated.begin() + static_cast<long>(at), byte); break;
-            default: mutated.erase(at, 1); break;
+            case 0:
+                mutated[at] = byte;
+                break;
+            case 1:
+                mutated.insert(mutated.begin() + static_cast<long>(at), byte);
+                break;
+            default:
+                mutated.erase(at, 1);
+                break;
         }
         if (rng() % 2 == 0) mutated.resize(rng() % (mutated.size() + 1));
 

@@ -24,7 +24,8 @@ constexpr std::string_view kLlama2 = R"jinja({%- if messages and messages[0].rol
 {%- endif %}
 {%- if message.role == 'user' %}
 {%- if loop.first and system_message is defined %}
-{{- bos_token + '[INST] <<SYS>>\n' + system_message + '\n<</SYS>>\n\n' + message.content | trim + ' [/INST]' }}
+{{- bos_token + '[INST] <<SYS>>\n' + system_message + '\n<</SYS>>\n\n'
+    + message.content | trim + ' [/INST]' }}
 {%- else %}
 {{- bos_token + '[INST] ' + message.content | trim + ' [/INST]' }}
 {%- endif %}
@@ -35,7 +36,8 @@ constexpr std::string_view kLlama2 = R"jinja({%- if messages and messages[0].rol
 
 constexpr std::string_view kLlama3 = R"jinja({{- bos_token }}
 {%- for message in messages %}
-{{- '<|start_header_id|>' + message.role + '<|end_header_id|>\n\n' + message.content | trim + '<|eot_id|>' }}
+{{- '<|start_header_id|>' + message.role + '<|end_header_id|>\n\n'
+    + message.content | trim + '<|eot_id|>' }}
 {%- endfor %}
 {%- if add_generation_prompt %}
 {{- '<|start_header_id|>assistant<|end_header_id|>\n\n' }}
@@ -76,7 +78,8 @@ constexpr std::string_view kGemma = R"jinja({{- bos_token }}
 {{- raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}
 {%- endif %}
 {%- set role = 'model' if message.role == 'assistant' else message.role %}
-{{- '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else '') + message.content | trim + '<end_of_turn>\n' }}
+{{- '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else '')
+    + message.content | trim + '<end_of_turn>\n' }}
 {%- endfor %}
 {%- if add_generation_prompt %}
 {{- '<start_of_turn>model\n' }}
@@ -98,9 +101,9 @@ struct Entry {
 };
 
 constexpr Entry kTable[] = {
-    {BuiltinTemplate::kChatml, "chatml", kChatml},    {BuiltinTemplate::kLlama2, "llama2", kLlama2},
-    {BuiltinTemplate::kLlama3, "llama3", kLlama3},    {BuiltinTemplate::kMistral, "mistral", kMistral},
-    {BuiltinTemplate::kGemma, "gemma", kGemma},       {BuiltinTemplate::kPhi3, "phi3", kPhi3},
+    {BuiltinTemplate::kChatml, "chatml", kChatml}, {BuiltinTemplate::kLlama2, "llama2", kLlama2},
+    {BuiltinTemplate::kLlama3, "llama3", kLlama3}, {BuiltinTemplate::kMistral, "mistral", kMistral},
+    {BuiltinTemplate::kGemma, "gemma", kGemma},    {BuiltinTemplate::kPhi3, "phi3", kPhi3},
 };
 
 const Entry& entry(BuiltinTemplate which) {
@@ -111,7 +114,9 @@ const Entry& entry(BuiltinTemplate which) {
 
 }  // namespace
 
-std::string_view builtin_template_name(BuiltinTemplate which) { return entry(which).name; }
+std::string_view builtin_template_name(BuiltinTemplate which) {
+    return entry(which).name;
+}
 
 std::optional<BuiltinTemplate> builtin_template_from_name(std::string_view name) {
     for (const Entry& candidate : kTable)
@@ -119,7 +124,9 @@ std::optional<BuiltinTemplate> builtin_template_from_name(std::string_view name)
     return std::nullopt;
 }
 
-std::string_view builtin_template_source(BuiltinTemplate which) { return entry(which).source; }
+std::string_view builtin_template_source(BuiltinTemplate which) {
+    return entry(which).source;
+}
 
 BuiltinTemplate detect_builtin_template(FunctionRef<bool(std::string_view)> has_token) {
     if (has_token("<|start_header_id|>")) return BuiltinTemplate::kLlama3;

@@ -28,8 +28,8 @@ class Tokenizer;
 enum class BuiltinTemplate { kChatml, kLlama2, kLlama3, kMistral, kGemma, kPhi3 };
 
 inline constexpr BuiltinTemplate kAllBuiltinTemplates[] = {
-    BuiltinTemplate::kChatml, BuiltinTemplate::kLlama2, BuiltinTemplate::kLlama3,
-    BuiltinTemplate::kMistral, BuiltinTemplate::kGemma, BuiltinTemplate::kPhi3};
+    BuiltinTemplate::kChatml,  BuiltinTemplate::kLlama2, BuiltinTemplate::kLlama3,
+    BuiltinTemplate::kMistral, BuiltinTemplate::kGemma,  BuiltinTemplate::kPhi3};
 
 // "chatml", "llama2", "llama3", "mistral", "gemma", "phi3".
 std::string_view builtin_template_name(BuiltinTemplate which);

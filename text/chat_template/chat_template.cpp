@@ -54,8 +54,8 @@ Result<std::string> ChatTemplate::render(const ChatContext& context) const {
     std::vector<Value> messages;
     messages.reserve(context.messages.size());
     for (const ChatMessage& message : context.messages) {
-        messages.push_back(Value::dict({{"role", Value::string(message.role)},
-                                        {"content", Value::string(message.content)}}));
+        messages.push_back(Value::dict(
+            {{"role", Value::string(message.role)}, {"content", Value::string(message.content)}}));
     }
     const jinja::Globals globals = {
         {"messages", Value::list(std::move(messages))},
@@ -70,10 +70,13 @@ Result<std::string> ChatTemplate::render(const ChatContext& context) const {
     } catch (const jinja::TemplateError& error) {
         return to_error(error, program_->source);
     } catch (const std::bad_alloc&) {
-        return Error::make(Errc::kResourceExhausted, "chat template: out of memory while rendering");
+        return Error::make(Errc::kResourceExhausted,
+                           "chat template: out of memory while rendering");
     }
 }
 
-const std::string& ChatTemplate::source() const { return program_->source; }
+const std::string& ChatTemplate::source() const {
+    return program_->source;
+}
 
 }  // namespace hearth::text

@@ -46,7 +46,7 @@
 namespace hearth::text {
 
 struct ChatMessage {
-    std::string role;     // "system", "user", "assistant", "tool", ...
+    std::string role;  // "system", "user", "assistant", "tool", ...
     std::string content;
 };
 

@@ -35,7 +35,8 @@ public:
         work_ += units;
         if (work_ > limits_.max_work) {
             fail(kLimit, offset,
-                 fmt::format("rendering took more than {} steps (a runaway loop?)", limits_.max_work));
+                 fmt::format("rendering took more than {} steps (a runaway loop?)",
+                             limits_.max_work));
         }
     }
     void check_string_size(size_t bytes, size_t offset) override {
@@ -75,15 +76,17 @@ private:
         scope.emplace_back(name, std::move(value));
     }
 
-    void assign_targets(const std::vector<std::string>& targets, const Value& value, size_t offset) {
+    void assign_targets(const std::vector<std::string>& targets, const Value& value,
+                        size_t offset) {
         if (targets.size() == 1) {
             assign(targets[0], value);
             return;
         }
         const std::vector<Value> items = iterate(*this, value, offset);
         if (items.size() != targets.size()) {
-            fail(kRender, offset,
-                 fmt::format("cannot unpack {} values into {} names", items.size(), targets.size()));
+            fail(
+                kRender, offset,
+                fmt::format("cannot unpack {} values into {} names", items.size(), targets.size()));
         }
         for (size_t idx = 0; idx < targets.size(); ++idx) assign(targets[idx], items[idx]);
     }
@@ -119,7 +122,9 @@ private:
     Flow exec(const Node& node) {
         charge(1, node.offset);
         switch (node.kind) {
-            case NodeKind::kText: emit(node.text, node.offset); return Flow::kNormal;
+            case NodeKind::kText:
+                emit(node.text, node.offset);
+                return Flow::kNormal;
             case NodeKind::kOutput: {
                 const Value value = eval(*node.expr);
                 if (value.is_string()) {
@@ -133,8 +138,11 @@ private:
                 for (const auto& [condition, body] : node.branches)
                     if (eval(*condition).truthy()) return exec_nodes(body);
                 return exec_nodes(node.else_body);
-            case NodeKind::kFor: return exec_for(node);
-            case NodeKind::kSet: exec_set(node); return Flow::kNormal;
+            case NodeKind::kFor:
+                return exec_for(node);
+            case NodeKind::kSet:
+                exec_set(node);
+                return Flow::kNormal;
             case NodeKind::kSetBlock: {
                 std::string captured;
                 std::swap(captured, out_);
@@ -143,8 +151,10 @@ private:
                 assign(node.targets[0], Value::string(std::move(captured)));
                 return flow;
             }
-            case NodeKind::kBreak: return Flow::kBreak;
-            case NodeKind::kContinue: return Flow::kContinue;
+            case NodeKind::kBreak:
+                return Flow::kBreak;
+            case NodeKind::kContinue:
+                return Flow::kContinue;
         }
         return Flow::kNormal;
     }
@@ -201,18 +211,19 @@ private:
             charge(8, node.offset);  // a scope and the loop object: about eight steps' time
             scopes_.emplace_back();
             const size_t at = static_cast<size_t>(idx);
-            assign("loop", Value::dict({
-                               {"index", Value::integer(idx + 1)},
-                               {"index0", Value::integer(idx)},
-                               {"revindex", Value::integer(length - idx)},
-                               {"revindex0", Value::integer(length - idx - 1)},
-                               {"first", Value::boolean(idx == 0)},
-                               {"last", Value::boolean(idx == length - 1)},
-                               {"length", Value::integer(length)},
-                               {"previtem", idx > 0 ? items[at - 1] : Value::undefined("loop.previtem")},
-                               {"nextitem", idx + 1 < length ? items[at + 1]
-                                                             : Value::undefined("loop.nextitem")},
-                           }));
+            assign("loop",
+                   Value::dict({
+                       {"index", Value::integer(idx + 1)},
+                       {"index0", Value::integer(idx)},
+                       {"revindex", Value::integer(length - idx)},
+                       {"revindex0", Value::integer(length - idx - 1)},
+                       {"first", Value::boolean(idx == 0)},
+                       {"last", Value::boolean(idx == length - 1)},
+                       {"length", Value::integer(length)},
+                       {"previtem", idx > 0 ? items[at - 1] : Value::undefined("loop.previtem")},
+                       {"nextitem",
+                        idx + 1 < length ? items[at + 1] : Value::undefined("loop.nextitem")},
+                   }));
             assign_targets(node.targets, items[at], node.offset);
             const Flow flow = exec_nodes(node.body);
             scopes_.pop_back();
@@ -226,7 +237,8 @@ private:
     // ---- expressions --------------------------------------------------------------------
     CallArgs eval_args(const Expr& expr, size_t first) {
         CallArgs args;
-        for (size_t idx = first; idx < expr.args.size(); ++idx) args.positional.push_back(eval(*expr.args[idx]));
+        for (size_t idx = first; idx < expr.args.size(); ++idx)
+            args.positional.push_back(eval(*expr.args[idx]));
         for (const auto& [key, value] : expr.kwargs) args.keyword.emplace_back(key, eval(*value));
         return args;
     }
@@ -234,7 +246,8 @@ private:
     Value eval(const Expr& expr) {
         charge(1, expr.offset);
         switch (expr.kind) {
-            case ExprKind::kLiteral: return expr.literal;
+            case ExprKind::kLiteral:
+                return expr.literal;
             case ExprKind::kName: {
                 if (const Value* value = lookup(expr.name)) return *value;
                 return Value::undefined(expr.name);
@@ -257,13 +270,16 @@ private:
                 }
                 return checked(Value::dict(std::move(items)), expr.offset);
             }
-            case ExprKind::kGetAttr: return get_attribute(eval(*expr.args[0]), expr.name, expr.offset);
+            case ExprKind::kGetAttr:
+                return get_attribute(eval(*expr.args[0]), expr.name, expr.offset);
             case ExprKind::kGetItem: {
                 const Value object = eval(*expr.args[0]);
                 return get_item(object, eval(*expr.args[1]), expr.offset);
             }
-            case ExprKind::kSlice: return eval_slice(expr);
-            case ExprKind::kCall: return eval_call(expr);
+            case ExprKind::kSlice:
+                return eval_slice(expr);
+            case ExprKind::kCall:
+                return eval_call(expr);
             case ExprKind::kFilter: {
                 const Value input = eval(*expr.args[0]);
                 const CallArgs args = eval_args(expr, 1);
@@ -272,7 +288,8 @@ private:
             case ExprKind::kTest: {
                 const Value input = eval(*expr.args[0]);
                 const CallArgs args = eval_args(expr, 1);
-                return Value::boolean(expr.test->fn(*this, input, args, expr.offset) != expr.negated);
+                return Value::boolean(expr.test->fn(*this, input, args, expr.offset) !=
+                                      expr.negated);
             }
             case ExprKind::kNeg:
             case ExprKind::kPos: {
@@ -282,12 +299,14 @@ private:
                          fmt::format("bad operand type for unary {}: '{}'",
                                      expr.kind == ExprKind::kNeg ? '-' : '+', operand.type_name()));
                 }
-                if (expr.kind == ExprKind::kPos) return operand.is_bool() ? Value::integer(operand.as_int()) : operand;
+                if (expr.kind == ExprKind::kPos)
+                    return operand.is_bool() ? Value::integer(operand.as_int()) : operand;
                 if (operand.is_float()) return Value::number(-operand.as_double());
                 if (operand.as_int() == std::numeric_limits<int64_t>::min()) overflow(expr.offset);
                 return Value::integer(-operand.as_int());
             }
-            case ExprKind::kNot: return Value::boolean(!eval(*expr.args[0]).truthy());
+            case ExprKind::kNot:
+                return Value::boolean(!eval(*expr.args[0]).truthy());
             case ExprKind::kAnd: {
                 Value lhs = eval(*expr.args[0]);
                 return lhs.truthy() ? eval(*expr.args[1]) : lhs;
@@ -296,7 +315,8 @@ private:
                 Value lhs = eval(*expr.args[0]);
                 return lhs.truthy() ? lhs : eval(*expr.args[1]);
             }
-            case ExprKind::kCompare: return eval_compare(expr);
+            case ExprKind::kCompare:
+                return eval_compare(expr);
             case ExprKind::kCondition:
                 if (eval(*expr.args[1]).truthy()) return eval(*expr.args[0]);
                 if (expr.args[2]) return eval(*expr.args[2]);
@@ -439,7 +459,8 @@ private:
         if (count < 0) count = 0;
         if (sequence.is_string()) {
             const std::string& text = sequence.as_string();
-            const long double total = static_cast<long double>(text.size()) * static_cast<long double>(count);
+            const long double total =
+                static_cast<long double>(text.size()) * static_cast<long double>(count);
             check_string_size(static_cast<size_t>(std::min<long double>(total, 1e18L)), offset);
             std::string out;
             out.reserve(static_cast<size_t>(total));
@@ -448,7 +469,8 @@ private:
             return Value::string(std::move(out));
         }
         const auto& items = sequence.as_list();
-        const long double total = static_cast<long double>(items.size()) * static_cast<long double>(count);
+        const long double total =
+            static_cast<long double>(items.size()) * static_cast<long double>(count);
         check_list_size(static_cast<size_t>(std::min<long double>(total, 1e18L)), offset);
         std::vector<Value> out;
         out.reserve(static_cast<size_t>(total));
@@ -556,7 +578,8 @@ private:
                 int64_t base = lhs.as_int();
                 int64_t exponent = rhs.as_int();
                 while (exponent > 0) {
-                    if ((exponent & 1) != 0 && __builtin_mul_overflow(result, base, &result)) overflow(offset);
+                    if ((exponent & 1) != 0 && __builtin_mul_overflow(result, base, &result))
+                        overflow(offset);
                     exponent >>= 1;
                     if (exponent > 0 && __builtin_mul_overflow(base, base, &base)) overflow(offset);
                 }
@@ -578,7 +601,8 @@ private:
 
 }  // namespace
 
-std::string render(const NodeList& nodes, const Globals& globals, const ChatTemplateLimits& limits) {
+std::string render(const NodeList& nodes, const Globals& globals,
+                   const ChatTemplateLimits& limits) {
     return Evaluator(globals, limits).run(nodes);
 }
 

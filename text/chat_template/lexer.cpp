@@ -13,9 +13,15 @@ namespace {
 
 constexpr TemplateError::Kind kSyntax = TemplateError::Kind::kSyntax;
 
-bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
-bool is_name_start(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_'; }
-bool is_name_char(char ch) { return is_name_start(ch) || is_digit(ch); }
+bool is_digit(char ch) {
+    return ch >= '0' && ch <= '9';
+}
+bool is_name_start(char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+}
+bool is_name_char(char ch) {
+    return is_name_start(ch) || is_digit(ch);
+}
 
 int hex_value(char ch) {
     if (ch >= '0' && ch <= '9') return ch - '0';
@@ -109,8 +115,9 @@ private:
         const char kind = src_[tag + 1];
         const std::string_view text = src_.substr(pos_, tag - pos_);
         const size_t text_offset = pos_;
-        const char sign =
-            tag + 2 < src_.size() && (src_[tag + 2] == '-' || src_[tag + 2] == '+') ? src_[tag + 2] : 0;
+        const char sign = tag + 2 < src_.size() && (src_[tag + 2] == '-' || src_[tag + 2] == '+')
+                              ? src_[tag + 2]
+                              : 0;
         if (kind == '%') {
             const size_t raw_end = match_raw_begin(tag);
             if (raw_end != std::string_view::npos) {
@@ -147,8 +154,9 @@ private:
             const size_t tag = src_.find("{%", search);
             if (tag == std::string_view::npos) fail(kSyntax, open, "missing end of raw directive");
             size_t cursor = tag + 2;
-            const char sign =
-                cursor < src_.size() && (src_[cursor] == '-' || src_[cursor] == '+') ? src_[cursor] : 0;
+            const char sign = cursor < src_.size() && (src_[cursor] == '-' || src_[cursor] == '+')
+                                  ? src_[cursor]
+                                  : 0;
             if (sign != 0) ++cursor;
             cursor = skip_space(cursor);
             if (src_.compare(cursor, 6, "endraw") == 0) {
@@ -177,8 +185,9 @@ private:
         std::string balance;  // expected closing brackets
         while (true) {
             if (pos_ >= src_.size()) {
-                fail(kSyntax, open, is_block ? "unclosed tag '{%': missing '%}'"
-                                             : "unclosed tag '{{': missing '}}'");
+                fail(kSyntax, open,
+                     is_block ? "unclosed tag '{%': missing '%}'"
+                              : "unclosed tag '{{': missing '}}'");
             }
             if (balance.empty() && try_tag_end(is_block)) return;
             const char ch = src_[pos_];
@@ -372,24 +381,46 @@ private:
     size_t decode_escape(size_t at, std::string& value, size_t string_start) const {
         const char ch = src_[at + 1];
         switch (ch) {
-            case '\n': return at + 2;
-            case '\\': value += '\\'; return at + 2;
-            case '\'': value += '\''; return at + 2;
-            case '"': value += '"'; return at + 2;
-            case 'a': value += '\a'; return at + 2;
-            case 'b': value += '\b'; return at + 2;
-            case 'f': value += '\f'; return at + 2;
-            case 'n': value += '\n'; return at + 2;
-            case 'r': value += '\r'; return at + 2;
-            case 't': value += '\t'; return at + 2;
-            case 'v': value += '\v'; return at + 2;
-            default: break;
+            case '\n':
+                return at + 2;
+            case '\\':
+                value += '\\';
+                return at + 2;
+            case '\'':
+                value += '\'';
+                return at + 2;
+            case '"':
+                value += '"';
+                return at + 2;
+            case 'a':
+                value += '\a';
+                return at + 2;
+            case 'b':
+                value += '\b';
+                return at + 2;
+            case 'f':
+                value += '\f';
+                return at + 2;
+            case 'n':
+                value += '\n';
+                return at + 2;
+            case 'r':
+                value += '\r';
+                return at + 2;
+            case 't':
+                value += '\t';
+                return at + 2;
+            case 'v':
+                value += '\v';
+                return at + 2;
+            default:
+                break;
         }
         if (ch >= '0' && ch <= '7') {
             uint32_t code = 0;
             size_t cursor = at + 1;
-            for (int count = 0; count < 3 && cursor < src_.size() && src_[cursor] >= '0' &&
-                                src_[cursor] <= '7';
+            for (int count = 0;
+                 count < 3 && cursor < src_.size() && src_[cursor] >= '0' && src_[cursor] <= '7';
                  ++count, ++cursor) {
                 code = code * 8 + static_cast<uint32_t>(src_[cursor] - '0');
             }
@@ -438,7 +469,8 @@ private:
         } else if (ch == ')' || ch == ']' || ch == '}') {
             if (balance.empty()) fail(kSyntax, pos_, fmt::format("unexpected '{}'", ch));
             if (balance.back() != ch) {
-                fail(kSyntax, pos_, fmt::format("unexpected '{}', expected '{}'", ch, balance.back()));
+                fail(kSyntax, pos_,
+                     fmt::format("unexpected '{}', expected '{}'", ch, balance.back()));
             }
             balance.pop_back();
         }

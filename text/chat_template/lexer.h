@@ -28,8 +28,8 @@ enum class TokenKind : uint8_t {
     kString,      // string literal, escapes decoded
     kInt,
     kFloat,
-    kOperator,    // + - * / // % ** ~ == != < <= > >= = . : | , ; ( ) [ ] { }
-    kEnd,         // end of the template
+    kOperator,  // + - * / // % ** ~ == != < <= > >= = . : | , ; ( ) [ ] { }
+    kEnd,       // end of the template
 };
 
 struct Token {

@@ -15,17 +15,27 @@ constexpr TemplateError::Kind kSyntax = TemplateError::Kind::kSyntax;
 
 std::string describe(const Token& token) {
     switch (token.kind) {
-        case TokenKind::kText: return "text";
-        case TokenKind::kVarBegin: return "'{{'";
-        case TokenKind::kVarEnd: return "'}}'";
-        case TokenKind::kBlockBegin: return "'{%'";
-        case TokenKind::kBlockEnd: return "'%}'";
-        case TokenKind::kName: return fmt::format("'{}'", token.text);
-        case TokenKind::kString: return "a string";
+        case TokenKind::kText:
+            return "text";
+        case TokenKind::kVarBegin:
+            return "'{{'";
+        case TokenKind::kVarEnd:
+            return "'}}'";
+        case TokenKind::kBlockBegin:
+            return "'{%'";
+        case TokenKind::kBlockEnd:
+            return "'%}'";
+        case TokenKind::kName:
+            return fmt::format("'{}'", token.text);
+        case TokenKind::kString:
+            return "a string";
         case TokenKind::kInt:
-        case TokenKind::kFloat: return fmt::format("'{}'", token.text);
-        case TokenKind::kOperator: return fmt::format("'{}'", token.text);
-        case TokenKind::kEnd: return "the end of the template";
+        case TokenKind::kFloat:
+            return fmt::format("'{}'", token.text);
+        case TokenKind::kOperator:
+            return fmt::format("'{}'", token.text);
+        case TokenKind::kEnd:
+            return "the end of the template";
     }
     return "a token";
 }
@@ -97,7 +107,9 @@ private:
         while (true) {
             const Token& token = current();
             switch (token.kind) {
-                case TokenKind::kEnd: *end = ""; return nodes;
+                case TokenKind::kEnd:
+                    *end = "";
+                    return nodes;
                 case TokenKind::kText: {
                     auto node = std::make_unique<Node>();
                     node->kind = NodeKind::kText;
@@ -132,7 +144,8 @@ private:
                     parse_statement(nodes, nesting, tag_offset);
                     break;
                 }
-                default: unexpected("text or a tag");
+                default:
+                    unexpected("text or a tag");
             }
         }
     }
@@ -172,17 +185,18 @@ private:
             for (auto& node : body) nodes.push_back(std::move(node));
         } else {
             static constexpr std::string_view kUnsupported[] = {
-                "macro", "call", "filter", "with", "block", "extends", "include", "import",
-                "from", "autoescape", "do", "trans"};
+                "macro",   "call",   "filter", "with",       "block", "extends",
+                "include", "import", "from",   "autoescape", "do",    "trans"};
             static constexpr std::string_view kClosers[] = {
-                "elif", "else", "endif", "endfor", "endset", "endgeneration", "endmacro",
-                "endcall", "endfilter", "endwith", "endblock", "endraw"};
+                "elif",     "else",    "endif",     "endfor",  "endset",   "endgeneration",
+                "endmacro", "endcall", "endfilter", "endwith", "endblock", "endraw"};
             if (std::find(std::begin(kUnsupported), std::end(kUnsupported), name) !=
                 std::end(kUnsupported)) {
                 fail(kSyntax, offset, fmt::format("the '{}' tag is not supported", name));
             }
             if (std::find(std::begin(kClosers), std::end(kClosers), name) != std::end(kClosers)) {
-                fail(kSyntax, offset, fmt::format("unexpected '{{% {} %}}' with no open block", name));
+                fail(kSyntax, offset,
+                     fmt::format("unexpected '{{% {} %}}' with no open block", name));
             }
             fail(kSyntax, offset, fmt::format("unknown tag '{}'", name));
         }
@@ -236,7 +250,8 @@ private:
         if (!skip_name("in")) unexpected("'in'");
         node->expr = parse_tuple(false);
         if (skip_name("if")) node->filter = parse_expression(true);
-        if (is_name("recursive")) fail(kSyntax, current().offset, "recursive loops are not supported");
+        if (is_name("recursive"))
+            fail(kSyntax, current().offset, "recursive loops are not supported");
         expect_block_end();
         ++loop_depth_;
         std::string end;
@@ -350,11 +365,13 @@ private:
             case TokenKind::kName:
             case TokenKind::kString:
             case TokenKind::kInt:
-            case TokenKind::kFloat: return true;
+            case TokenKind::kFloat:
+                return true;
             case TokenKind::kOperator:
                 return token.text == "(" || token.text == "[" || token.text == "{" ||
                        token.text == "-" || token.text == "+";
-            default: return false;
+            default:
+                return false;
         }
     }
 
@@ -509,9 +526,12 @@ private:
         switch (token.kind) {
             case TokenKind::kName: {
                 const std::string& name = token.text;
-                if (name == "true" || name == "True") return advance(), literal(Value::boolean(true), offset);
-                if (name == "false" || name == "False") return advance(), literal(Value::boolean(false), offset);
-                if (name == "none" || name == "None") return advance(), literal(Value::none(), offset);
+                if (name == "true" || name == "True")
+                    return advance(), literal(Value::boolean(true), offset);
+                if (name == "false" || name == "False")
+                    return advance(), literal(Value::boolean(false), offset);
+                if (name == "none" || name == "None")
+                    return advance(), literal(Value::none(), offset);
                 auto node = make(ExprKind::kName, offset);
                 node->name = name;
                 advance();
@@ -525,8 +545,12 @@ private:
                 }
                 return literal(Value::string(std::move(text)), offset);
             }
-            case TokenKind::kInt: advance(); return literal(Value::integer(token.int_value), offset);
-            case TokenKind::kFloat: advance(); return literal(Value::number(token.float_value), offset);
+            case TokenKind::kInt:
+                advance();
+                return literal(Value::integer(token.int_value), offset);
+            case TokenKind::kFloat:
+                advance();
+                return literal(Value::number(token.float_value), offset);
             case TokenKind::kOperator:
                 if (token.text == "(") {
                     advance();
@@ -542,7 +566,8 @@ private:
                 if (token.text == "[") return parse_list(offset);
                 if (token.text == "{") return parse_dict(offset);
                 break;
-            default: break;
+            default:
+                break;
         }
         unexpected("an expression");
     }
@@ -663,7 +688,8 @@ private:
                 const size_t name_offset = current().offset;
                 std::string name = expect_name();
                 const FilterSpec* filter = find_filter(name);
-                if (filter == nullptr) fail(kSyntax, name_offset, fmt::format("unknown filter '{}'", name));
+                if (filter == nullptr)
+                    fail(kSyntax, name_offset, fmt::format("unknown filter '{}'", name));
                 auto call = make(ExprKind::kFilter, offset);
                 call->name = std::move(name);
                 call->filter = filter;
@@ -684,7 +710,8 @@ private:
                 if (is_op("(")) {
                     parse_call_args(*test);
                 } else if (test_takes_bare_argument()) {
-                    if (is_name("is")) fail(kSyntax, current().offset, "tests cannot be chained with 'is'");
+                    if (is_name("is"))
+                        fail(kSyntax, current().offset, "tests cannot be chained with 'is'");
                     DepthGuard guard(*this, current().offset);
                     test->args.push_back(parse_postfix(parse_primary()));
                 }

@@ -11,10 +11,10 @@ namespace hearth::text::jinja {
 
 struct TemplateError {
     enum class Kind {
-        kSyntax,     // the template is malformed
-        kRender,     // evaluating it failed (a type error, an undefined attribute, a limit)
-        kRaised,     // the template called raise_exception(message)
-        kLimit,      // a ChatTemplateLimits bound was reached
+        kSyntax,  // the template is malformed
+        kRender,  // evaluating it failed (a type error, an undefined attribute, a limit)
+        kRaised,  // the template called raise_exception(message)
+        kLimit,   // a ChatTemplateLimits bound was reached
     };
     Kind kind = Kind::kSyntax;
     size_t offset = 0;  // byte offset in the (newline-normalised) source

@@ -67,13 +67,27 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
     for (char ch : text) {
         switch (ch) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default:
                 if (static_cast<unsigned char>(ch) < 0x20) {
                     append_hex_escape(out, "\\u", static_cast<unsigned char>(ch), 4);
@@ -95,10 +109,17 @@ JsonResult append_json_at(std::string& out, const Value& value, int indent, bool
     if (out.size() > max_bytes) return JsonResult::kTooLarge;
     switch (value.kind()) {
         case Value::Kind::kUndefined:
-        case Value::Kind::kNamespace: return JsonResult::kNotSerializable;
-        case Value::Kind::kNone: out += "null"; return JsonResult::kOk;
-        case Value::Kind::kBool: out += value.as_bool() ? "true" : "false"; return JsonResult::kOk;
-        case Value::Kind::kInt: out += std::to_string(value.as_int()); return JsonResult::kOk;
+        case Value::Kind::kNamespace:
+            return JsonResult::kNotSerializable;
+        case Value::Kind::kNone:
+            out += "null";
+            return JsonResult::kOk;
+        case Value::Kind::kBool:
+            out += value.as_bool() ? "true" : "false";
+            return JsonResult::kOk;
+        case Value::Kind::kInt:
+            out += std::to_string(value.as_int());
+            return JsonResult::kOk;
         case Value::Kind::kFloat: {
             const double number = value.as_double();
             if (std::isnan(number)) {
@@ -150,8 +171,8 @@ JsonResult append_json_at(std::string& out, const Value& value, int indent, bool
                 if (indent >= 0) append_newline_indent(out, indent, level + 1);
                 append_json_string(out, order[idx]->first);
                 out += ": ";
-                const JsonResult result = append_json_at(out, order[idx]->second, indent,
-                                                         sort_keys, level + 1, max_bytes);
+                const JsonResult result = append_json_at(out, order[idx]->second, indent, sort_keys,
+                                                         level + 1, max_bytes);
                 if (result != JsonResult::kOk) return result;
             }
             if (indent >= 0) append_newline_indent(out, indent, level);
@@ -174,7 +195,8 @@ Value Value::list(std::vector<Value> items, bool is_tuple) {
     auto data = std::make_shared<ListData>();
     data->is_tuple = is_tuple;
     data->depth = container_depth(items);
-    for (const Value& item : items) data->has_namespace = data->has_namespace || item.has_namespace();
+    for (const Value& item : items)
+        data->has_namespace = data->has_namespace || item.has_namespace();
     data->items = std::move(items);
     return Value(Data(ListPtr(std::move(data))));
 }
@@ -217,64 +239,93 @@ double Value::as_double() const {
 
 int Value::depth() const {
     switch (kind()) {
-        case Kind::kList: return std::get<ListPtr>(data_)->depth;
-        case Kind::kDict: return std::get<DictPtr>(data_)->depth;
+        case Kind::kList:
+            return std::get<ListPtr>(data_)->depth;
+        case Kind::kDict:
+            return std::get<DictPtr>(data_)->depth;
         case Kind::kNamespace: {
             int deepest = 0;
             for (const auto& item : as_namespace().attributes.items)
                 deepest = std::max(deepest, item.second.depth());
             return deepest + 1;
         }
-        default: return 0;
+        default:
+            return 0;
     }
 }
 
 bool Value::has_namespace() const {
     switch (kind()) {
-        case Kind::kList: return std::get<ListPtr>(data_)->has_namespace;
-        case Kind::kDict: return std::get<DictPtr>(data_)->has_namespace;
-        case Kind::kNamespace: return true;
-        default: return false;
+        case Kind::kList:
+            return std::get<ListPtr>(data_)->has_namespace;
+        case Kind::kDict:
+            return std::get<DictPtr>(data_)->has_namespace;
+        case Kind::kNamespace:
+            return true;
+        default:
+            return false;
     }
 }
 
 bool Value::truthy() const {
     switch (kind()) {
         case Kind::kUndefined:
-        case Kind::kNone: return false;
-        case Kind::kBool: return as_bool();
-        case Kind::kInt: return as_int() != 0;
-        case Kind::kFloat: return as_double() != 0.0;
-        case Kind::kString: return !as_string().empty();
-        case Kind::kList: return !as_list().empty();
-        case Kind::kDict: return !as_dict().items.empty();
-        case Kind::kNamespace: return true;
+        case Kind::kNone:
+            return false;
+        case Kind::kBool:
+            return as_bool();
+        case Kind::kInt:
+            return as_int() != 0;
+        case Kind::kFloat:
+            return as_double() != 0.0;
+        case Kind::kString:
+            return !as_string().empty();
+        case Kind::kList:
+            return !as_list().empty();
+        case Kind::kDict:
+            return !as_dict().items.empty();
+        case Kind::kNamespace:
+            return true;
     }
     return false;
 }
 
 const char* Value::type_name() const {
     switch (kind()) {
-        case Kind::kUndefined: return "Undefined";
-        case Kind::kNone: return "NoneType";
-        case Kind::kBool: return "bool";
-        case Kind::kInt: return "int";
-        case Kind::kFloat: return "float";
-        case Kind::kString: return "str";
-        case Kind::kList: return "list";
-        case Kind::kDict: return "dict";
-        case Kind::kNamespace: return "Namespace";
+        case Kind::kUndefined:
+            return "Undefined";
+        case Kind::kNone:
+            return "NoneType";
+        case Kind::kBool:
+            return "bool";
+        case Kind::kInt:
+            return "int";
+        case Kind::kFloat:
+            return "float";
+        case Kind::kString:
+            return "str";
+        case Kind::kList:
+            return "list";
+        case Kind::kDict:
+            return "dict";
+        case Kind::kNamespace:
+            return "Namespace";
     }
     return "object";
 }
 
 const void* Value::identity() const {
     switch (kind()) {
-        case Kind::kString: return std::get<StringPtr>(data_).get();
-        case Kind::kList: return std::get<ListPtr>(data_).get();
-        case Kind::kDict: return std::get<DictPtr>(data_).get();
-        case Kind::kNamespace: return std::get<NamespacePtr>(data_).get();
-        default: return nullptr;
+        case Kind::kString:
+            return std::get<StringPtr>(data_).get();
+        case Kind::kList:
+            return std::get<ListPtr>(data_).get();
+        case Kind::kDict:
+            return std::get<DictPtr>(data_).get();
+        case Kind::kNamespace:
+            return std::get<NamespacePtr>(data_).get();
+        default:
+            return nullptr;
     }
 }
 
@@ -296,8 +347,8 @@ std::string float_repr(double value) {
     for (size_t idx = pos; idx < e_pos; ++idx)
         if (text[idx] != '.') digits += text[idx];
     int exponent = 0;
-    std::from_chars(text.data() + e_pos + (text[e_pos + 1] == '+' ? 2 : 1), text.data() + text.size(),
-                    exponent);
+    std::from_chars(text.data() + e_pos + (text[e_pos + 1] == '+' ? 2 : 1),
+                    text.data() + text.size(), exponent);
     const int decpt = exponent + 1;  // value = 0.DIGITS * 10^decpt
     const int n_digits = static_cast<int>(digits.size());
     if (decpt > -4 && decpt <= 16) {
@@ -322,7 +373,8 @@ std::string float_repr(double value) {
         out += digits.substr(1);
     }
     char exp_buf[16];
-    std::snprintf(exp_buf, sizeof(exp_buf), "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+    std::snprintf(exp_buf, sizeof(exp_buf), "e%c%02d", exponent < 0 ? '-' : '+',
+                  std::abs(exponent));
     out += exp_buf;
     return out;
 }
@@ -330,12 +382,24 @@ std::string float_repr(double value) {
 bool append_repr(std::string& out, const Value& value, size_t max_bytes) {
     if (out.size() > max_bytes) return false;
     switch (value.kind()) {
-        case Value::Kind::kUndefined: out += "Undefined"; break;
-        case Value::Kind::kNone: out += "None"; break;
-        case Value::Kind::kBool: out += value.as_bool() ? "True" : "False"; break;
-        case Value::Kind::kInt: out += std::to_string(value.as_int()); break;
-        case Value::Kind::kFloat: out += float_repr(value.as_double()); break;
-        case Value::Kind::kString: append_string_repr(out, value.as_string()); break;
+        case Value::Kind::kUndefined:
+            out += "Undefined";
+            break;
+        case Value::Kind::kNone:
+            out += "None";
+            break;
+        case Value::Kind::kBool:
+            out += value.as_bool() ? "True" : "False";
+            break;
+        case Value::Kind::kInt:
+            out += std::to_string(value.as_int());
+            break;
+        case Value::Kind::kFloat:
+            out += float_repr(value.as_double());
+            break;
+        case Value::Kind::kString:
+            append_string_repr(out, value.as_string());
+            break;
         case Value::Kind::kList: {
             const bool tuple = value.is_tuple();
             out += tuple ? '(' : '[';
@@ -410,7 +474,8 @@ bool equals(const Value& lhs, const Value& rhs, WorkMeter& meter) {
     if (lhs.kind() != rhs.kind()) return false;
     switch (lhs.kind()) {
         case Value::Kind::kUndefined:
-        case Value::Kind::kNone: return true;
+        case Value::Kind::kNone:
+            return true;
         case Value::Kind::kString:
             meter.used += lhs.as_string().size() / 64;
             return lhs.as_string() == rhs.as_string();
@@ -434,8 +499,10 @@ bool equals(const Value& lhs, const Value& rhs, WorkMeter& meter) {
             }
             return true;
         }
-        case Value::Kind::kNamespace: return lhs.identity() == rhs.identity();
-        default: return false;
+        case Value::Kind::kNamespace:
+            return lhs.identity() == rhs.identity();
+        default:
+            return false;
     }
 }
 

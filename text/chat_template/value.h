@@ -51,7 +51,17 @@ struct None {};
 
 class Value {
 public:
-    enum class Kind : uint8_t { kUndefined, kNone, kBool, kInt, kFloat, kString, kList, kDict, kNamespace };
+    enum class Kind : uint8_t {
+        kUndefined,
+        kNone,
+        kBool,
+        kInt,
+        kFloat,
+        kString,
+        kList,
+        kDict,
+        kNamespace
+    };
 
     Value() : data_(Undefined{}) {}
     static Value undefined(std::string_view name) { return Value(Data(Undefined{name})); }
@@ -73,14 +83,16 @@ public:
     bool is_bool() const { return kind() == Kind::kBool; }
     bool is_int() const { return kind() == Kind::kInt; }
     bool is_float() const { return kind() == Kind::kFloat; }
-    bool is_number() const { return is_int() || is_float() || is_bool(); }  // Python: bool is an int
+    bool is_number() const {
+        return is_int() || is_float() || is_bool();
+    }  // Python: bool is an int
     bool is_string() const { return kind() == Kind::kString; }
     bool is_list() const { return kind() == Kind::kList; }
     bool is_dict() const { return kind() == Kind::kDict; }
     bool is_namespace() const { return kind() == Kind::kNamespace; }
 
     bool as_bool() const { return std::get<bool>(data_); }
-    int64_t as_int() const;  // int or bool
+    int64_t as_int() const;    // int or bool
     double as_double() const;  // any number
     const std::string& as_string() const { return *std::get<StringPtr>(data_); }
     const std::vector<Value>& as_list() const { return std::get<ListPtr>(data_)->items; }
