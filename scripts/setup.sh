@@ -4,6 +4,8 @@
 #
 #   scripts/setup.sh            build + test dependencies (what CI needs)
 #   scripts/setup.sh --train    also what tools/train_demo_model needs (python3-torch, fortunes)
+#   scripts/setup.sh --dev      also what regenerating committed test data needs (python3-jinja2
+#                               for tools/gen_chat_template_testdata.py)
 set -euo pipefail
 
 packages=(
@@ -16,6 +18,9 @@ packages=(
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch fortunes fortunes-min)
+fi
+if [[ "${1:-}" == "--dev" ]]; then
+  packages+=(python3-jinja2)
 fi
 
 missing=()

@@ -5,6 +5,8 @@
 #include <future>
 
 #include "base/log.h"
+#include "engine/llm/json_constraint.h"
+#include "text/stop_matcher.h"
 #include "text/stream_decoder.h"
 
 namespace hearth::engine {
@@ -57,6 +59,7 @@ struct LlmEngine::Sequence {
     BlockHash last_hash = 0;           // chained hash of the last registered block
     std::unique_ptr<Sampler> sampler;
     std::unique_ptr<text::StreamDecoder> decoder;
+    std::unique_ptr<text::StopMatcher> stop;   // when the request has stop strings
     std::optional<Clock::time_point> first_scheduled, first_token;
     std::vector<double> pooled;        // embeddings: running sum of hidden states
 };
@@ -317,7 +320,15 @@ void LlmEngine::take_inbox() {
                 if (!request->embedding) {
                     SamplingParams sampling = request->params.sampling;
                     sampling.seed += static_cast<uint64_t>(choice);  // choices differ, runs repeat
-                    seq->sampler = std::make_unique<Sampler>(sampling, model_.hparams().n_vocab);
+                    std::unique_ptr<SamplerStage> constraint;
+                    if (request->params.json_mode) {
+                        JsonConstraint::Options options;
+                        options.n_prompt_tokens = static_cast<int64_t>(request->params.prompt.size());
+                        constraint = std::make_unique<JsonConstraint>(model_.tokenizer(), options);
+                    }
+                    seq->sampler = std::make_unique<Sampler>(sampling, model_.hparams().n_vocab, std::move(constraint));
+                    if (!request->params.stop.empty())
+                        seq->stop = std::make_unique<text::StopMatcher>(request->params.stop);
                     seq->decoder = std::make_unique<text::StreamDecoder>(
                         model_.tokenizer(), text::StreamDecoder::Options{.render_special = false, .starts_text = false});
                 } else {
@@ -549,9 +560,21 @@ void LlmEngine::emit_token(Sequence& seq, int32_t token, const float* logits) {
     TokenEvent event;
     event.choice = seq.choice;
     event.token = token;
-    if (!end_of_generation) event.text = seq.decoder->push(token);
-    const bool finishing = end_of_generation || at_max || context_full;
-    if (finishing) event.text += seq.decoder->flush();
+    bool finishing = end_of_generation || at_max || context_full;
+    std::string text;
+    if (!end_of_generation) text = seq.decoder->push(token);
+    if (finishing) text += seq.decoder->flush();
+    bool stopped = false;
+    if (seq.stop) {
+        // Stop strings are matched across token boundaries; a partial match is held back.
+        text::StopMatcher::Output out = seq.stop->push(text);
+        stopped = out.stopped;
+        event.text = std::move(out.text);
+        if ((finishing || stopped) && !stopped) event.text += seq.stop->flush().text;
+        finishing = finishing || stopped;
+    } else {
+        event.text = std::move(text);
+    }
     if (params.top_logprobs >= 0) {
         std::vector<float> log_probs(static_cast<size_t>(model_.hparams().n_vocab));
         log_softmax(std::span<const float>(logits, log_probs.size()), log_probs);
@@ -567,7 +590,7 @@ void LlmEngine::emit_token(Sequence& seq, int32_t token, const float* logits) {
                                              log_probs[static_cast<size_t>(ids[idx])]});
     }
     if (!end_of_generation || !event.text.empty() || params.top_logprobs >= 0) seq.request->sink->on_token(event);
-    if (end_of_generation) finish(seq, FinishReason::kStop);
+    if (end_of_generation || stopped) finish(seq, FinishReason::kStop);
     else if (at_max || context_full) finish(seq, FinishReason::kLength);
 }
 

@@ -165,12 +165,13 @@ Status SamplingParams::validate(int64_t n_vocab) const {
     return {};
 }
 
-Sampler::Sampler(const SamplingParams& params, int64_t n_vocab)
+Sampler::Sampler(const SamplingParams& params, int64_t n_vocab, std::unique_ptr<SamplerStage> constraint)
     : params_(params), n_vocab_(n_vocab), rng_(params.seed) {
     if (!params.logit_bias.empty()) stages_.push_back(std::make_unique<LogitBiasStage>(params.logit_bias));
     if (params.repeat_penalty != 1.0f || params.frequency_penalty != 0.0f || params.presence_penalty != 0.0f)
         stages_.push_back(std::make_unique<PenaltyStage>(params.repeat_penalty, params.frequency_penalty,
                                                          params.presence_penalty, params.repeat_last_n));
+    if (constraint) stages_.push_back(std::move(constraint));
     if (params.temperature <= 0.0f) return;  // greedy: argmax after bias and penalties
     if (params.top_k > 0) stages_.push_back(std::make_unique<TopKStage>(params.top_k));
     stages_.push_back(std::make_unique<TemperatureStage>(params.temperature));

@@ -56,7 +56,9 @@ public:
 
 class Sampler {
 public:
-    Sampler(const SamplingParams& params, int64_t n_vocab);
+    // `constraint` (optional) runs after logit bias and penalties, before top-k: a stage that
+    // removes tokens the output may not contain (JSON mode).
+    Sampler(const SamplingParams& params, int64_t n_vocab, std::unique_ptr<SamplerStage> constraint = nullptr);
 
     // Picks the next token from `logits` (n_vocab floats). `history` is the sequence so far
     // (prompt and generated tokens) for the penalties.

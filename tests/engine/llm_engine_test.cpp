@@ -8,6 +8,7 @@
 #include "arch/llm_model.h"
 #include "engine/llm/engine.h"
 #include "engine/llm/session.h"
+#include "text/json_prefix.h"
 #include "tests/util/process.h"
 
 namespace hearth::engine {
@@ -38,6 +39,10 @@ public:
     void wait() {
         std::unique_lock<std::mutex> lock(mutex_);
         ASSERT_TRUE(done_.wait_for(lock, std::chrono::seconds(60), [&] { return finished_ == static_cast<int>(tokens_.size()); }));
+    }
+    std::string text() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return text_;
     }
     std::vector<int32_t> tokens(int choice = 0) {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -304,6 +309,47 @@ TEST_F(LlmEngineTest, DeadlinePassedWhileQueuedIsATimeout) {
     ASSERT_TRUE(late->error().has_value());
     EXPECT_EQ(late->error()->code, Errc::kTimeout);
     blocker->wait();
+}
+
+TEST_F(LlmEngineTest, StopStringsEndTheTextBeforeThem) {
+    LlmEngineConfig config;
+    config.n_ctx = 256;
+    LlmEngine engine(*model_, *pool_, config);
+    // The free run's text, then a stop string taken from its middle.
+    auto free_run = std::make_shared<CollectingSink>();
+    ASSERT_TRUE(engine.submit(greedy_params(prompt(5, 12), 40), free_run).ok());
+    free_run->wait();
+    const std::string full = free_run->text();
+    ASSERT_GT(full.size(), 12u) << full;
+    const size_t cut = full.size() / 2;
+    const std::string stop = full.substr(cut, 3);
+    const size_t expected_end = full.find(stop);
+    GenerationParams params = greedy_params(prompt(5, 12), 40);
+    params.stop = {stop, "never-appears-anywhere"};
+    auto stopped = std::make_shared<CollectingSink>();
+    ASSERT_TRUE(engine.submit(std::move(params), stopped).ok());
+    stopped->wait();
+    EXPECT_EQ(stopped->text(), full.substr(0, expected_end));
+    EXPECT_EQ(stopped->reason(), FinishReason::kStop);
+}
+
+TEST_F(LlmEngineTest, JsonModeYieldsAJsonObjectPrefix) {
+    LlmEngineConfig config;
+    config.n_ctx = 256;
+    LlmEngine engine(*model_, *pool_, config);
+    GenerationParams params = greedy_params(prompt(6, 8), 60);
+    params.json_mode = true;
+    params.sampling.temperature = 1.0f;
+    params.sampling.seed = 3;
+    auto sink = std::make_shared<CollectingSink>();
+    ASSERT_TRUE(engine.submit(std::move(params), sink).ok());
+    sink->wait();
+    const std::string text = sink->text();
+    ASSERT_FALSE(text.empty());
+    // Every output is a valid prefix of one JSON object; one that ended on its own is complete.
+    text::JsonPrefix json;
+    EXPECT_TRUE(json.push(text)) << text;
+    if (sink->reason() == FinishReason::kStop) EXPECT_TRUE(json.complete()) << text;
 }
 
 }  // namespace
