@@ -67,6 +67,11 @@ public:
     QueueStats queue_stats() override;
     void stop_accepting() override;
     void drain(std::chrono::milliseconds deadline) override;
+    Status load_model(const std::string& id) override;
+    Status unload_model(const std::string& id) override;
+    Status set_pinned(const std::string& id, bool pinned) override;
+    void cleanup() override { manager_->cleanup(); }
+    SystemStats system_stats() override;
 
     manager::ModelManager& manager() { return *manager_; }
 
@@ -458,6 +463,32 @@ void Scheduler::drain(std::chrono::milliseconds deadline) {
     for (RequestId id : remaining) (void)cancel(id);
     lock.lock();
     idle_.wait_for(lock, std::chrono::seconds(5), [this] { return tracked_.empty(); });
+}
+
+Status Scheduler::load_model(const std::string& id) {
+    if (!manager_->catalog().find(id)) return Error::make(Errc::kNotFound, "the model '{}' does not exist", id);
+    HEARTH_ASSIGN_OR_RETURN(manager::Lease lease, manager_->acquire(id));
+    return {};
+}
+
+Status Scheduler::unload_model(const std::string& id) { return manager_->unload(id); }
+
+Status Scheduler::set_pinned(const std::string& id, bool pinned) { return manager_->set_pinned(id, pinned); }
+
+SystemStats Scheduler::system_stats() {
+    SystemStats stats;
+    const manager::MemoryStats memory = manager_->memory();
+    stats.memory.budget_bytes = memory.budget_bytes;
+    stats.memory.used_bytes = memory.used_bytes;
+    stats.memory.state = manager::memory_pressure_name(memory.pressure);
+    const uint64_t tagged = memory.weights_bytes + memory.kv_bytes + memory.activations_bytes;
+    stats.memory.by_tag = {{"weights", memory.weights_bytes},
+                           {"kv", memory.kv_bytes},
+                           {"activations", memory.activations_bytes},
+                           {"other", memory.used_bytes > tagged ? memory.used_bytes - tagged : 0}};
+    stats.models = list_models();
+    stats.queue = queue_stats();
+    return stats;
 }
 
 std::unique_ptr<Service> make_service(ServiceConfig config) { return std::make_unique<Scheduler>(std::move(config)); }

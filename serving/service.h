@@ -49,6 +49,19 @@ struct QueueStats {
     int64_t cancelled = 0;
 };
 
+struct MemoryStatus {
+    uint64_t budget_bytes = 0;
+    uint64_t used_bytes = 0;
+    std::string state;                      // "low", "moderate", "high", "critical"
+    std::vector<std::pair<std::string, uint64_t>> by_tag;  // weights, kv, activations, other
+};
+
+struct SystemStats {
+    MemoryStatus memory;
+    std::vector<ModelInfo> models;
+    QueueStats queue;
+};
+
 class Service {
 public:
     virtual ~Service() = default;
@@ -82,6 +95,16 @@ public:
     // Whether at least one model can serve (for /ready).
     virtual bool ready() = 0;
     virtual QueueStats queue_stats() = 0;
+
+    // Model management (operator/admin endpoints). load_model blocks until the model is loaded
+    // (or refused: kResourceExhausted when it cannot fit the budget); unload_model refuses a model
+    // in use (kFailedPrecondition); a pinned model is never evicted, only unloaded explicitly.
+    virtual Status load_model(const std::string& id) = 0;
+    virtual Status unload_model(const std::string& id) = 0;
+    virtual Status set_pinned(const std::string& id, bool pinned) = 0;
+    // Unloads idle models whose keep-alive expired and drops cached KV blocks.
+    virtual void cleanup() = 0;
+    virtual SystemStats system_stats() = 0;
 
     // Stops accepting new work; in-flight work continues. Then drain() waits up to `deadline`
     // for it to finish and cancels what remains.
