@@ -118,19 +118,25 @@ public:
           unfinished_(tracked_->request.n_choices) {}
 
     void on_token(const TokenEvent& event) override { tracked_->client->on_token(event); }
+    // The request is retired before its last event reaches the client: once a client has seen
+    // every finish, the request id is unknown to cancel() and the queue counters include it.
     void on_finish(const FinishEvent& event) override {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (event.reason == FinishReason::kCancelled) any_cancelled_ = true;
+            if (--unfinished_ == 0) retire(any_cancelled_ ? FinishReason::kCancelled : FinishReason::kStop);
+        }
         tracked_->client->on_finish(event);
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (event.reason == FinishReason::kCancelled) any_cancelled_ = true;
-        if (--unfinished_ == 0) retire(any_cancelled_ ? FinishReason::kCancelled : FinishReason::kStop);
     }
     void on_error(const Error& error) override {
-        tracked_->client->on_error(error);
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (unfinished_ > 0) {
-            unfinished_ = 0;
-            retire(FinishReason::kError);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (unfinished_ > 0) {
+                unfinished_ = 0;
+                retire(FinishReason::kError);
+            }
         }
+        tracked_->client->on_error(error);
     }
 
 private:
@@ -201,8 +207,8 @@ Result<RequestId> Scheduler::submit(GenerateRequest request, std::shared_ptr<Gen
 // Runs when the model is ready (on the caller's thread if it already was, else the loader's).
 void Scheduler::dispatch(const std::shared_ptr<Tracked>& tracked, Result<manager::Lease> lease) {
     auto fail = [&](const Error& error) {
-        tracked->client->on_error(error);
         forget(tracked->id, FinishReason::kError);
+        tracked->client->on_error(error);
     };
     if (!lease.ok()) return fail(lease.error());
     bool cancelled;
@@ -211,13 +217,13 @@ void Scheduler::dispatch(const std::shared_ptr<Tracked>& tracked, Result<manager
         cancelled = tracked->cancelled;
     }
     if (cancelled) {
+        forget(tracked->id, FinishReason::kCancelled);
         for (int32_t choice = 0; choice < tracked->request.n_choices; ++choice) {
             FinishEvent event;
             event.choice = choice;
             event.reason = FinishReason::kCancelled;
             tracked->client->on_finish(event);
         }
-        forget(tracked->id, FinishReason::kCancelled);
         return;
     }
     const GenerateRequest& request = tracked->request;
