@@ -17,8 +17,8 @@
 //     loss and kernel crashes too, at the price of one fsync per commit.
 // Hearth's databases hold API keys and the audit log: few writes, each one worth keeping, so
 // kFull is the default; kNormal is there for write-heavy uses (experiment records) that accept
-// losing the last second of rows on a power cut. tests/store/ and tests/access/ kill -9 writers
-// under both settings and check that every reported commit is present.
+// losing the last commits on a power cut. tests/access/audit_log_test.cpp kills -9 a writer
+// under both settings and checks that every commit it reported is present.
 //
 // The file is created with mode 0600 (SQLite gives the -wal and -shm files the same mode): it
 // holds key hashes and audit rows. Other processes may open the same file at the same time (the
