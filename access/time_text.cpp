@@ -124,6 +124,10 @@ Result<int64_t> parse_expiry(std::string_view text, int64_t now_unix_ms) {
         instant = parse_instant(text);
     }
     if (!instant) return bad_expiry(text);
+    // A numeric offset can carry 9999-12-31 past the last year the format can write.
+    static const int64_t kEndOfYear9999 = days_from_civil(10000, 1, 1) * kMsPerDay;
+    if (*instant >= kEndOfYear9999)
+        return Error::make(Errc::kInvalidArgument, "expiry '{}' is after the year 9999", text);
     if (*instant <= now_unix_ms)
         return Error::make(Errc::kInvalidArgument,
                            "expiry '{}' ({}) is not in the future (now: {})", text,

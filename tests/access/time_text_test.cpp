@@ -85,6 +85,8 @@ TEST(TimeText, RefusesThePast) {
     ASSERT_FALSE(past.ok());
     EXPECT_NE(past.error().message.find("not in the future"), std::string::npos);
     EXPECT_FALSE(parse_expiry(format_utc(kNow), kNow).ok());  // now is not after now
+    EXPECT_TRUE(parse_expiry("9999-12-31T23:59:59+00:01", kNow).ok());
+    EXPECT_FALSE(parse_expiry("9999-12-31T23:59:59-00:01", kNow).ok());  // into year 10000
 }
 
 }  // namespace
