@@ -67,6 +67,7 @@ Result<int64_t> append_audit(store::Session& session, const AuditEvent& event, i
 
 class AuditLog {
   public:
+    // `db` (holding the access tables) and `clock` must outlive the log.
     AuditLog(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
     // Commits one row; returns its id.

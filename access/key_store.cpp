@@ -307,7 +307,9 @@ Result<std::vector<KeyRecord>> KeyStore::list(bool include_revoked) {
 }
 
 Result<KeyRecord> KeyStore::revoke(std::string_view id_or_name, const Actor& actor) {
-    const std::string target(id_or_name.substr(0, 64));
+    // Ids and names are at most 64 characters; a longer target names nothing (and is not cut,
+    // which could make it match a name it starts with). Audit rows bound their own text.
+    const std::string target(id_or_name);
     std::optional<KeyRecord> revoked;
     Status status;
     {

@@ -92,7 +92,8 @@ Status validate_key_name(std::string_view name);
 
 class KeyStore {
   public:
-    // Loads the active keys. The database must hold the access tables (open_access_database).
+    // Loads the active keys. The database must hold the access tables (open_access_database);
+    // `db` and `clock` must outlive the store.
     static Result<std::unique_ptr<KeyStore>> open(store::Database& db, KeyHasher hasher,
                                                   const Clock& clock, KeyStoreOptions options = {});
     ~KeyStore();  // flushes last-used times (errors are logged)

@@ -147,6 +147,11 @@ TEST_F(KeyStoreTest, RevokeByIdOrNameStopsTheKeyAtOnce) {
     EXPECT_EQ(by_name.error().code, Errc::kNotFound);
     EXPECT_EQ(keys_->revoke("999", kAdmin).error().code, Errc::kNotFound);
     EXPECT_EQ(keys_->revoke("no such name!", kAdmin).error().code, Errc::kInvalidArgument);
+    // A target longer than any name is not cut down to one that exists.
+    const NewKey long_name = create(std::string(64, 'n'));
+    EXPECT_EQ(keys_->revoke(std::string(64, 'n') + "x", kAdmin).error().code,
+              Errc::kInvalidArgument);
+    EXPECT_TRUE(keys_->verify(long_name.key).ok());
 }
 
 TEST_F(KeyStoreTest, NamesAreCheckedAndUniqueAmongActiveKeys) {
