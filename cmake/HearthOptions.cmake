@@ -22,3 +22,9 @@ if(HEARTH_CCACHE)
   set(CMAKE_C_COMPILER_LAUNCHER ${HEARTH_CCACHE})
   set(CMAKE_CXX_COMPILER_LAUNCHER ${HEARTH_CCACHE})
 endif()
+
+# Fuzz builds: coverage instrumentation in every library too, so libFuzzer sees the branches of
+# the parsers it drives (the fuzz targets add -fsanitize=fuzzer, which also links its driver).
+if(HEARTH_BUILD_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -13,6 +13,7 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config ccache
   # libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  libsqlite3-dev libsodium-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-sentencepiece python3-regex
 )

@@ -16,5 +16,6 @@ Runner add_tokenize(CLI::App& app);
 Runner add_quantize(CLI::App& app);
 Runner add_perplexity(CLI::App& app);
 Runner add_bench(CLI::App& app);
+Runner add_keys(CLI::App& app);
 
 }  // namespace hearth::cli

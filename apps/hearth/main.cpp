@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     remember(hearth::cli::add_quantize(app));
     remember(hearth::cli::add_perplexity(app));
     remember(hearth::cli::add_bench(app));
+    remember(hearth::cli::add_keys(app));
 
     try {
         app.parse(argc, argv);
