@@ -227,14 +227,28 @@ Result<std::shared_ptr<LoadedModel>> ModelManager::load(Slot& slot) {
     const uint64_t weights = model->file().tensor_bytes();
     const uint64_t estimate = weights + engine::LlmEngine::estimate_bytes(model->hparams(), engine_config);
     {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::unique_lock<std::mutex> lock(mutex_);
         if (estimate > config_.budget_bytes)
             return Error::make(Errc::kResourceExhausted, "model '{}' needs {}, more than the whole memory budget ({})",
                                entry.id, mib(estimate), mib(config_.budget_bytes));
-        if (!evict_for_locked(estimate, &slot))
-            return Error::make(Errc::kResourceExhausted,
-                               "model '{}' needs {}; {} of the {} budget are held by models in use or pinned",
-                               entry.id, mib(estimate), mib(used_bytes_locked()), mib(config_.budget_bytes));
+        // Models in use free their room when their requests finish: wait for that (the requests
+        // for this model wait in the queue meanwhile). Pinned models never make room.
+        bool announced = false;
+        while (!evict_for_locked(estimate, &slot)) {
+            uint64_t pinned = 0;
+            for (const auto& other : slots_)
+                if (other->loaded && other->pinned) pinned += other->loaded->bytes();
+            if (estimate + pinned > config_.budget_bytes)
+                return Error::make(Errc::kResourceExhausted,
+                                   "model '{}' needs {}; pinned models hold {} of the {} budget", entry.id,
+                                   mib(estimate), mib(pinned), mib(config_.budget_bytes));
+            if (!announced) {
+                log::info("model '{}' ({}) waits for models in use to free room", entry.id, mib(estimate));
+                announced = true;
+            }
+            changed_.wait_for(lock, std::chrono::milliseconds(10));
+            if (stop_) return Error::make(Errc::kUnavailable, "the server is shutting down");
+        }
         slot.reserved = estimate;
     }
     auto loaded = std::make_shared<LoadedModel>();
