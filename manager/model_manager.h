@@ -2,7 +2,8 @@
 //
 // Before a load the manager estimates the model's bytes (weights + KV cache for its context and
 // parallel sequences + working buffers), evicts idle models in least-recently-used order until the
-// estimate fits, and refuses with kResourceExhausted when it can never fit. Models in use (leased)
+// estimate fits (waiting while models in use hold the room), and refuses with kResourceExhausted
+// when it can never fit beside the pinned models. Models in use (leased)
 // are never evicted; pinned ones only by an explicit unload. Idle models unload after their
 // keep-alive (-1: never). Loads run on a loader thread; callers get a callback (or block).
 //
