@@ -298,6 +298,9 @@ void LlmEngine::publish() {
     stats_.kv_blocks_in_use = blocks_->n_in_use();
     stats_.kv_blocks_cached = blocks_->n_cached();
     stats_.prefix_hits = blocks_->hits();
+    stats_.preemptions = tally_.preemptions;
+    stats_.prompt_tokens = tally_.prompt_tokens;
+    stats_.generated_tokens = tally_.generated_tokens;
     ++stats_.steps;
 }
 
@@ -390,7 +393,7 @@ void LlmEngine::preempt(Sequence& victim) {
     release_blocks(victim);
     victim.admitted = false;
     victim.planned = true;  // not re-admitted in the pass that preempted it
-    ++stats_.preemptions;
+    ++tally_.preemptions;
     log::debug("engine: preempted request {} choice {} ({} tokens to recompute)", victim.request->id, victim.choice,
                victim.tokens.size());
     auto it = std::find_if(running_.begin(), running_.end(), [&](const auto& seq) { return seq.get() == &victim; });
@@ -517,7 +520,7 @@ void LlmEngine::update(std::vector<ScheduledItem>& plan) {
         if (seq.finished) continue;
         const Request& request = *seq.request;
         if (seq.kv.n_cached - item.n_new < seq.n_prompt)
-            stats_.prompt_tokens += std::min(item.n_new, seq.n_prompt - (seq.kv.n_cached - item.n_new));
+            tally_.prompt_tokens += std::min(item.n_new, seq.n_prompt - (seq.kv.n_cached - item.n_new));
         if (request.embedding) {
             const int64_t n_embd = model_.hparams().n_embd;
             for (int32_t row = 0; row < item.n_new; ++row) {
@@ -550,7 +553,7 @@ void LlmEngine::emit_token(Sequence& seq, int32_t token, const float* logits) {
     const auto now = Clock::now();
     if (!seq.first_token) seq.first_token = now;
     ++seq.n_generated;
-    ++stats_.generated_tokens;
+    ++tally_.generated_tokens;
 
     const bool end_of_generation = !params.ignore_eos && model_.tokenizer().is_end_of_generation(token);
     seq.tokens.push_back(token);

@@ -126,12 +126,13 @@ private:
     std::unordered_map<uint64_t, std::shared_ptr<Request>> active_;  // submitted and not yet done
     bool stop_ = false;
     bool release_cached_ = false;
+    EngineStats stats_;  // the loop's counters as of its last publish()
     std::atomic<uint64_t> next_id_{1};
 
-    // Loop-owned state (published to stats() under mutex_).
+    // Loop-owned state (copied into stats_ under mutex_ by publish()).
     std::vector<std::unique_ptr<Sequence>> running_;
     std::deque<std::unique_ptr<Sequence>> waiting_;
-    EngineStats stats_;
+    EngineStats tally_;  // preemptions, prompt and generated tokens counted by the loop
     std::thread thread_;
 };
 
