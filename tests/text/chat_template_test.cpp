@@ -216,7 +216,7 @@ TEST(ChatTemplateLimits, RunawayLoopsStopAtTheWorkBudget) {
                  Errc::kResourceExhausted, "steps");
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_LT(seconds, 30.0);
+    EXPECT_LT(seconds, 120.0);  // about 1 s optimised, 20 s under sanitizers
     ChatTemplateLimits small;
     small.max_work = 10'000;
     expect_error("{% for a in range(1000) %}{{ a }}{% endfor %}", Errc::kResourceExhausted,
