@@ -11,6 +11,12 @@ if(HEARTH_SANITIZE)
   add_compile_definitions(HEARTH_SANITIZED=1)
 endif()
 
+# Fuzzing: every library is instrumented for coverage, so libFuzzer is guided by the parsers it
+# fuzzes (fuzz targets themselves link with -fsanitize=fuzzer, fuzz/CMakeLists.txt).
+if(HEARTH_BUILD_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # Per-ISA flags for kernel translation units; the code inside is chosen at run time.
 set(HEARTH_FLAGS_AVX2 -mavx2 -mfma -mf16c -mbmi2)
 set(HEARTH_FLAGS_AVX512 -mavx2 -mfma -mf16c -mbmi2 -mavx512f -mavx512bw -mavx512vl -mavx512dq

@@ -181,6 +181,12 @@ CONSTRUCTS = {
     "loop_in_set_scope": "{% for m in messages %}{% set role = m.role | upper %}{{ role }}{% endfor %}[{{ role }}]",
     "test_bare_arguments": "{{ 6 is divisibleby 3 }} {{ 'a' is in 'cat' }} {{ 1 is sameas 1 }} {{ none is sameas none }}",
     "chained_filters_and_methods": "{{ messages | map(attribute='content') | map('trim') | map('upper') | join(' / ') }} {{ (messages | first).content.strip().split() | length }}",
+    "macro_basic": "{% macro m(a, b='d') %}{{ a }}-{{ b }}{% endmacro %}{{ m(1) }} {{ m(1, 2) }} {{ m(b=3, a=4) }} {{ m() }}|{{ m(1) | length }}",
+    "macro_scope": "{% set g = 1 %}{% macro m() %}[{{ g }}|{{ h }}|{{ x }}]{% set y = 1 %}{% endmacro %}{% set h = 2 %}{% for x in [5] %}{{ m() }}{% endfor %}{{ y }}",
+    "macro_recursion": "{% macro count(n) %}{% if n > 0 %}{{ n }},{{ count(n - 1) }}{% endif %}{% endmacro %}{{ count(5) }}",
+    "macro_render_value": "{%- macro render(value) -%}\n{%- if value is mapping -%}\n{ {%- for k, v in value.items() %}{{ k }}={{ render(v) }}{% if not loop.last %}, {% endif %}{% endfor -%} }\n{%- elif value is string -%}\n'{{ value }}'\n{%- elif value is iterable -%}\n[{%- for item in value %}{{ render(item) }}{{ ', ' if not loop.last }}{% endfor -%}]\n{%- else -%}\n{{ value | tojson }}\n{%- endif -%}\n{%- endmacro -%}\n{{ render({'a': [1, 'x', {'b': none}], 'c': true}) }}\n{% for m in messages %}{{ render(m) }}\n{% endfor %}",
+    "macro_defaults_see_params": "{% macro m(a, b=a ~ '!') %}{{ b }}{% endmacro %}{{ m('hi') }}",
+    "macro_in_loop_scope": "{% for i in [1] %}{% macro m() %}in{% endmacro %}{{ m() }}{% endfor %}",
     "whitespace_lines": "{% for m in messages %}\n  {% if m.role == 'user' %}\n    U: {{ m.content }}\n  {% else %}\n    O: {{ m.content }}\n  {% endif %}\n{% endfor %}\n",
 }
 
@@ -209,6 +215,11 @@ ERROR_CONSTRUCTS = {
     "error_break_outside_loop": "{% break %}",
     "error_mismatched_bracket": "{{ (1 ] }}",
     "error_tojson_undefined": "{{ nothing | tojson }}",
+    "error_macro_too_many_args": "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}",
+    "error_macro_unknown_kwarg": "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(c=2) }}",
+    "error_macro_used_before_definition": "{{ m() }}{% macro m() %}late{% endmacro %}",
+    "error_macro_out_of_loop_scope": "{% for i in [1] %}{% macro m() %}in{% endmacro %}{% endfor %}{{ m() }}",
+    "error_unclosed_macro": "{% macro m() %}body",
 }
 
 

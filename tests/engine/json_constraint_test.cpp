@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -168,6 +168,13 @@ int32_t draw(const Candidates& candidates, std::mt19937& rng) {
     return candidates.items[pick(rng)].id;
 }
 
+// CPU time of this thread: steadier than wall time on a shared machine.
+double thread_seconds() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
 struct Generation {
     std::string text;
     bool ended = false;  // drew end-of-generation
@@ -188,9 +195,9 @@ Generation generate(uint64_t seed, size_t max_tokens, double* seconds) {
     Generation out;
     for (size_t step = 0; step < max_tokens; ++step) {
         Candidates candidates = all_candidates(fake_logits(rng, step, closers));
-        const auto start = std::chrono::steady_clock::now();
+        const double start = thread_seconds();
         constraint.apply(candidates, history);
-        *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        *seconds += thread_seconds() - start;
         EXPECT_FALSE(candidates.items.empty());
         const int32_t id = draw(candidates, rng);
         ++out.n_sampled;
@@ -328,9 +335,11 @@ TEST(JsonConstraint, CostPerSampledToken) {
             stats.cache_hits += generation.stats.cache_hits;
             stats.tokens_checked += generation.stats.tokens_checked;
         }
-        // Reported, not asserted (timing depends on the machine and the build).
+        // Most steps must be answered from the cache (the timing itself is only reported: it
+        // depends on the machine and the build).
+        EXPECT_GT(stats.cache_hits * 2, stats.applies);
         std::printf(
-            "json constraint, %d-token vocabulary: %.1f us per sampled "
+            "json constraint, %d-token vocabulary: %.1f us of CPU time per sampled "
             "token (%zu tokens, %.0f%% cache hits, %.0f piece checks per token)\n",
             n_vocab(), seconds * 1e6 / static_cast<double>(n_tokens), n_tokens,
             100.0 * static_cast<double>(stats.cache_hits) / static_cast<double>(stats.applies),

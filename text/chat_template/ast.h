@@ -59,6 +59,7 @@ enum class NodeKind : uint8_t {
     kFor,       // {% for targets in expr [if filter] %} body {% else %} else_body
     kSet,       // {% set targets = expr %} or {% set target.attribute = expr %}
     kSetBlock,  // {% set target %} body {% endset %}
+    kMacro,     // {% macro targets[0](params = defaults) %} body {% endmacro %}
     kBreak,
     kContinue,
 };
@@ -74,6 +75,8 @@ struct Node {
     std::vector<std::pair<std::unique_ptr<Expr>, std::vector<std::unique_ptr<Node>>>> branches;
     std::vector<std::unique_ptr<Node>> body;
     std::vector<std::unique_ptr<Node>> else_body;
+    std::vector<std::string> params;              // macro parameters
+    std::vector<std::unique_ptr<Expr>> defaults;  // per parameter; null: none
 };
 
 using NodeList = std::vector<std::unique_ptr<Node>>;

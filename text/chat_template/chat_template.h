@@ -7,8 +7,9 @@
 // raise_exception and strftime_now). Supported:
 //   statements  if/elif/else, for (unpacking, `if` filter, else, loop.index/index0/revindex/
 //               revindex0/first/last/length/previtem/nextitem, break/continue), set (names,
-//               unpacking, ns.attr on namespace(), {% set x %}...{% endset %}), generation,
-//               raw, comments, whitespace control ({%- -%}, {%+ +%})
+//               unpacking, ns.attr on namespace(), {% set x %}...{% endset %}), macro
+//               (parameters with defaults, keyword arguments, recursion up to 32 deep),
+//               generation, raw, comments, whitespace control ({%- -%}, {%+ +%})
 //   expressions literals (str, int, float, bool, none, list, tuple, dict), attribute/subscript/
 //               slice access, + - * / // % ** ~, comparisons (chained), in / not in, and/or/not,
 //               x if c else y
@@ -22,10 +23,10 @@
 //               capitalize find count join; dict: get items keys values
 //   globals     range (at most 100000 items, as Jinja2's sandbox), namespace, dict,
 //               raise_exception, strftime_now
-// Not supported (a clear error at parse time or when used): macros, call blocks, include/
-// extends/import, filter blocks, recursive loops, printf-style `%` formatting, str.format,
-// integers beyond 64 bits, non-string dict keys. Case mapping (upper, lower, title) is ASCII
-// only.
+// Not supported (a clear error at parse time or when used): call blocks (caller()), a macro's
+// varargs / kwargs, include/extends/import, filter blocks, recursive loops, printf-style `%`
+// formatting, str.format, integers beyond 64 bits, non-string dict keys. Case mapping (upper,
+// lower, title) is ASCII only.
 //
 // Safety: the source, nesting, output, string and list sizes and the total work of one render
 // are bounded (ChatTemplateLimits), so a hostile template fails with an error instead of

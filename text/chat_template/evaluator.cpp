@@ -2,8 +2,10 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "text/chat_template/builtins.h"
 #include "text/chat_template/syntax_error.h"
@@ -151,6 +153,9 @@ private:
                 assign(node.targets[0], Value::string(std::move(captured)));
                 return flow;
             }
+            case NodeKind::kMacro:
+                assign(node.targets[0], Value::macro(MacroRef{&node, node.targets[0]}));
+                return Flow::kNormal;
             case NodeKind::kBreak:
                 return Flow::kBreak;
             case NodeKind::kContinue:
@@ -342,8 +347,13 @@ private:
             return checked(call_method(*this, object, callee.name, args, expr.offset), expr.offset);
         }
         if (callee.kind == ExprKind::kName) {
-            if (lookup(callee.name) != nullptr) {
-                fail(kRender, expr.offset, fmt::format("'{}' is not callable", callee.name));
+            if (const Value* value = lookup(callee.name)) {
+                if (!value->is_macro()) {
+                    fail(kRender, expr.offset, fmt::format("'{}' is not callable", callee.name));
+                }
+                const MacroRef macro = value->as_macro();
+                return call_macro(*static_cast<const Node*>(macro.node), eval_args(expr, 1),
+                                  expr.offset);
             }
             if (!is_global_function(callee.name)) {
                 fail(kRender, expr.offset, fmt::format("'{}' is undefined", callee.name));
@@ -353,6 +363,53 @@ private:
         }
         const Value object = eval(callee);
         fail(kRender, expr.offset, fmt::format("'{}' object is not callable", object.type_name()));
+    }
+
+    // Renders a macro's body with its parameters bound, in a scope that sees the template's
+    // globals and top-level variables but not the caller's loop variables (as Jinja2 does).
+    Value call_macro(const Node& macro, CallArgs args, size_t offset) {
+        static constexpr int kMaxMacroDepth = 32;
+        if (macro_depth_ >= kMaxMacroDepth) {
+            fail(kLimit, offset, fmt::format("macros called more than {} deep", kMaxMacroDepth));
+        }
+        const std::string& name = macro.targets[0];
+        if (args.positional.size() > macro.params.size()) {
+            fail(kRender, offset,
+                 fmt::format("macro '{}' takes not more than {} argument(s)", name,
+                             macro.params.size()));
+        }
+        std::vector<std::optional<Value>> bound(macro.params.size());
+        for (size_t idx = 0; idx < args.positional.size(); ++idx) bound[idx] = args.positional[idx];
+        for (auto& [key, value] : args.keyword) {
+            const auto found = std::find(macro.params.begin(), macro.params.end(), key);
+            if (found == macro.params.end()) {
+                fail(kRender, offset,
+                     fmt::format("macro '{}' takes no keyword argument '{}'", name, key));
+            }
+            const size_t idx = static_cast<size_t>(found - macro.params.begin());
+            if (bound[idx]) {
+                fail(kRender, offset,
+                     fmt::format("macro '{}' got multiple values for argument '{}'", name, key));
+            }
+            bound[idx] = std::move(value);
+        }
+        std::vector<Scope> caller_scopes = std::move(scopes_);
+        scopes_ = {caller_scopes[0], caller_scopes[1], Scope{}};
+        std::string caller_out;
+        std::swap(caller_out, out_);
+        ++macro_depth_;
+        for (size_t idx = 0; idx < macro.params.size(); ++idx) {
+            Value value = bound[idx]            ? std::move(*bound[idx])
+                          : macro.defaults[idx] ? eval(*macro.defaults[idx])
+                                                : Value::undefined(macro.params[idx]);
+            assign(macro.params[idx], std::move(value));
+        }
+        (void)exec_nodes(macro.body);
+        --macro_depth_;
+        std::swap(caller_out, out_);
+        // Top-level assignments made while the macro ran stay local to it; namespaces are shared.
+        scopes_ = std::move(caller_scopes);
+        return Value::string(std::move(caller_out));
     }
 
     Value eval_slice(const Expr& expr) {
@@ -597,6 +654,7 @@ private:
     std::vector<Scope> scopes_;
     std::string out_;
     uint64_t work_ = 0;
+    int macro_depth_ = 0;
 };
 
 }  // namespace

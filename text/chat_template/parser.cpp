@@ -176,6 +176,8 @@ private:
             node->offset = offset;
             expect_block_end();
             nodes.push_back(std::move(node));
+        } else if (name == "macro") {
+            nodes.push_back(parse_macro(offset, nesting));
         } else if (name == "generation") {
             expect_block_end();
             std::string end;
@@ -185,8 +187,8 @@ private:
             for (auto& node : body) nodes.push_back(std::move(node));
         } else {
             static constexpr std::string_view kUnsupported[] = {
-                "macro",   "call",   "filter", "with",       "block", "extends",
-                "include", "import", "from",   "autoescape", "do",    "trans"};
+                "call",   "filter", "with",       "block", "extends", "include",
+                "import", "from",   "autoescape", "do",    "trans"};
             static constexpr std::string_view kClosers[] = {
                 "elif",     "else",    "endif",     "endfor",  "endset",   "endgeneration",
                 "endmacro", "endcall", "endfilter", "endwith", "endblock", "endraw"};
@@ -263,6 +265,36 @@ private:
             node->else_body = parse_body({"endfor"}, &end, nesting + 1);
             if (end.empty()) unclosed("for", offset, "endfor");
         }
+        expect_block_end();
+        return node;
+    }
+
+    std::unique_ptr<Node> parse_macro(size_t offset, int nesting) {
+        auto node = std::make_unique<Node>();
+        node->kind = NodeKind::kMacro;
+        node->offset = offset;
+        node->targets.push_back(expect_name());
+        expect_op("(");
+        while (!is_op(")")) {
+            if (!node->params.empty()) expect_op(",");
+            const size_t param_offset = current().offset;
+            std::string param = expect_name();
+            if (std::find(node->params.begin(), node->params.end(), param) != node->params.end()) {
+                fail(kSyntax, param_offset, fmt::format("duplicate macro parameter '{}'", param));
+            }
+            node->params.push_back(std::move(param));
+            node->defaults.push_back(skip_op("=") ? parse_expression(true) : nullptr);
+        }
+        advance();
+        expect_block_end();
+        // break / continue cannot reach a loop around the definition.
+        const int saved_loop_depth = loop_depth_;
+        loop_depth_ = 0;
+        std::string end;
+        node->body = parse_body({"endmacro"}, &end, nesting + 1);
+        loop_depth_ = saved_loop_depth;
+        if (end.empty()) unclosed("macro", offset, "endmacro");
+        if (current().kind == TokenKind::kName) advance();  // {% endmacro name %}
         expect_block_end();
         return node;
     }

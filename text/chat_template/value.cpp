@@ -110,6 +110,7 @@ JsonResult append_json_at(std::string& out, const Value& value, int indent, bool
     switch (value.kind()) {
         case Value::Kind::kUndefined:
         case Value::Kind::kNamespace:
+        case Value::Kind::kMacro:
             return JsonResult::kNotSerializable;
         case Value::Kind::kNone:
             out += "null";
@@ -285,6 +286,7 @@ bool Value::truthy() const {
         case Kind::kDict:
             return !as_dict().items.empty();
         case Kind::kNamespace:
+        case Kind::kMacro:
             return true;
     }
     return false;
@@ -310,6 +312,8 @@ const char* Value::type_name() const {
             return "dict";
         case Kind::kNamespace:
             return "Namespace";
+        case Kind::kMacro:
+            return "Macro";
     }
     return "object";
 }
@@ -324,6 +328,8 @@ const void* Value::identity() const {
             return std::get<DictPtr>(data_).get();
         case Kind::kNamespace:
             return std::get<NamespacePtr>(data_).get();
+        case Kind::kMacro:
+            return std::get<MacroRef>(data_).node;
         default:
             return nullptr;
     }
@@ -431,6 +437,11 @@ bool append_repr(std::string& out, const Value& value, size_t max_bytes) {
             if (value.is_namespace()) out += '>';
             break;
         }
+        case Value::Kind::kMacro:
+            out += "<Macro '";
+            out += value.as_macro().name;
+            out += "'>";
+            break;
     }
     return out.size() <= max_bytes;
 }
@@ -500,6 +511,7 @@ bool equals(const Value& lhs, const Value& rhs, WorkMeter& meter) {
             return true;
         }
         case Value::Kind::kNamespace:
+        case Value::Kind::kMacro:
             return lhs.identity() == rhs.identity();
         default:
             return false;

@@ -44,6 +44,11 @@ struct NamespaceData {
     DictData attributes;
 };
 
+struct MacroRef {
+    const void* node = nullptr;  // the jinja::Node defining it (owned by the parsed template)
+    std::string_view name;
+};
+
 struct Undefined {
     std::string_view name;  // what was looked up, for error messages ("" if unknown)
 };
@@ -60,7 +65,8 @@ public:
         kString,
         kList,
         kDict,
-        kNamespace
+        kNamespace,
+        kMacro,  // a {% macro %} of the template being rendered
     };
 
     Value() : data_(Undefined{}) {}
@@ -76,6 +82,7 @@ public:
     // Keys must be unique; a later duplicate replaces the earlier value in place (as Python).
     static Value dict(std::vector<std::pair<std::string, Value>> items);
     static Value make_namespace(DictData attributes);
+    static Value macro(MacroRef ref) { return Value(Data(ref)); }
 
     Kind kind() const { return static_cast<Kind>(data_.index()); }
     bool is_undefined() const { return kind() == Kind::kUndefined; }
@@ -90,6 +97,7 @@ public:
     bool is_list() const { return kind() == Kind::kList; }
     bool is_dict() const { return kind() == Kind::kDict; }
     bool is_namespace() const { return kind() == Kind::kNamespace; }
+    bool is_macro() const { return kind() == Kind::kMacro; }
 
     bool as_bool() const { return std::get<bool>(data_); }
     int64_t as_int() const;    // int or bool
@@ -100,6 +108,7 @@ public:
     const DictData& as_dict() const { return *std::get<DictPtr>(data_); }
     NamespaceData& as_namespace() const { return *std::get<NamespacePtr>(data_); }
     std::string_view undefined_name() const { return std::get<Undefined>(data_).name; }
+    const MacroRef& as_macro() const { return std::get<MacroRef>(data_); }
 
     // Nesting depth: 0 for scalars, 1 + the deepest element for containers.
     int depth() const;
@@ -118,7 +127,7 @@ private:
     using DictPtr = std::shared_ptr<const DictData>;
     using NamespacePtr = std::shared_ptr<NamespaceData>;
     using Data = std::variant<Undefined, None, bool, int64_t, double, StringPtr, ListPtr, DictPtr,
-                              NamespacePtr>;
+                              NamespacePtr, MacroRef>;
     explicit Value(Data data) : data_(std::move(data)) {}
 
     Data data_;
