@@ -48,7 +48,48 @@ struct WeightsF16 {
     }
 };
 
-// F32 / F16 weights against float activations; 32 elements per group.
+// Accumulators of one micro-kernel call: kSplit independent sums per token hide the FMA latency
+// when few tokens share a weight vector.
+template <int kTokens, int kSplit>
+struct Sums {
+    __m256 acc[kTokens][kSplit];
+
+    Sums() {
+        for (auto& sums : acc)
+            for (__m256& sum : sums) sum = _mm256_setzero_ps();
+    }
+    void store(float* out) const {
+        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+            __m256 total = acc[tile_idx][0];
+            for (int split_idx = 1; split_idx < kSplit; ++split_idx)
+                total = _mm256_add_ps(total, acc[tile_idx][split_idx]);
+            out[tile_idx] = x86::hsum(total);
+        }
+    }
+};
+
+// Runs step(elem_idx, n, split_idx) over the vectors of groups [group_begin, group_end): full
+// groups first (n = kVecElems, constant), then the one group that may end inside the row (n = the
+// elements left, so the step loads partially).
+template <int64_t kGroupElems, int64_t kVecElems, int kSplit, typename Step>
+inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, Step step) {
+    constexpr int kVecs = static_cast<int>(kGroupElems / kVecElems);
+    const int64_t full_end = group_end < k / kGroupElems ? group_end : k / kGroupElems;
+    for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
+        for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx)
+            step(group_idx * kGroupElems + kVecElems * vec_idx, kVecElems, vec_idx % kSplit);
+    }
+    for (int64_t group_idx = full_end > group_begin ? full_end : group_begin; group_idx < group_end;
+         ++group_idx) {
+        for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx) {
+            const int64_t elem_idx = group_idx * kGroupElems + kVecElems * vec_idx;
+            if (elem_idx >= k) break;
+            step(elem_idx, k - elem_idx, vec_idx % kSplit);
+        }
+    }
+}
+
+// F32 / F16 weights against float activations; 32 elements (4 vectors) per group.
 template <class Weights>
 struct FloatKernel {
     static constexpr int64_t kGroupElems = 32;
@@ -60,32 +101,20 @@ struct FloatKernel {
                     int64_t group_end, float* out) {
         const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
-        // Independent accumulators hide the FMA latency when few tokens share a weight vector.
         constexpr int kSplit = kTokens == 1 ? 4 : kTokens == 2 ? 2 : 1;
-        __m256 acc[kTokens][kSplit];
-        for (auto& sums : acc)
-            for (__m256& sum : sums) sum = _mm256_setzero_ps();
-        for (int64_t group_idx = group_begin; group_idx < group_end; ++group_idx) {
-            for (int vec_idx = 0; vec_idx < 4; ++vec_idx) {
-                const int64_t elem_idx = group_idx * kGroupElems + 8 * vec_idx;
-                const int64_t n = args.k - elem_idx;
-                if (n <= 0) break;
+        Sums<kTokens, kSplit> sums;
+        for_each_vector<kGroupElems, 8, kSplit>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
                 const __m256 w = Weights::load(w_row, elem_idx, n);
                 // Hot loop: one weight vector against each token.
                 for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
                     const float* x_at =
                         reinterpret_cast<const float*>(x + tile_idx * args.x_row_bytes) + elem_idx;
-                    __m256& sum = acc[tile_idx][vec_idx % kSplit];
+                    __m256& sum = sums.acc[tile_idx][split_idx];
                     sum = _mm256_fmadd_ps(w, load_floats(x_at, n), sum);
                 }
-            }
-        }
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            __m256 total = acc[tile_idx][0];
-            for (int split_idx = 1; split_idx < kSplit; ++split_idx)
-                total = _mm256_add_ps(total, acc[tile_idx][split_idx]);
-            out[tile_idx] = x86::hsum(total);
-        }
+            });
+        sums.store(out);
     }
 };
 
@@ -116,14 +145,9 @@ struct Bf16Kernel {
         const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         constexpr int kSplit = kTokens == 1 ? 2 : 1;
-        __m256 acc[kTokens][kSplit];
-        for (auto& sums : acc)
-            for (__m256& sum : sums) sum = _mm256_setzero_ps();
-        for (int64_t group_idx = group_begin; group_idx < group_end; ++group_idx) {
-            for (int vec_idx = 0; vec_idx < 2; ++vec_idx) {
-                const int64_t elem_idx = group_idx * kGroupElems + 16 * vec_idx;
-                const int64_t n = args.k - elem_idx;
-                if (n <= 0) break;
+        Sums<kTokens, kSplit> sums;
+        for_each_vector<kGroupElems, 16, kSplit>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
                 __m256 w_even, w_odd;
                 load_bf16_x16(w_row + 2 * elem_idx, n, &w_even, &w_odd);
                 // Hot loop: 16 weights against each token.
@@ -131,18 +155,12 @@ struct Bf16Kernel {
                     __m256 x_even, x_odd;
                     load_bf16_x16(x + tile_idx * args.x_row_bytes + 2 * elem_idx, n, &x_even,
                                   &x_odd);
-                    __m256& sum = acc[tile_idx][vec_idx % kSplit];
+                    __m256& sum = sums.acc[tile_idx][split_idx];
                     sum = _mm256_fmadd_ps(w_even, x_even, sum);
                     sum = _mm256_fmadd_ps(w_odd, x_odd, sum);
                 }
-            }
-        }
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            __m256 total = acc[tile_idx][0];
-            for (int split_idx = 1; split_idx < kSplit; ++split_idx)
-                total = _mm256_add_ps(total, acc[tile_idx][split_idx]);
-            out[tile_idx] = x86::hsum(total);
-        }
+            });
+        sums.store(out);
     }
 };
 

@@ -36,46 +36,75 @@ struct WeightsF16 {
     }
 };
 
-// F32 / F16 weights against float activations; 64 elements per group.
-template <class Weights>
-struct FloatKernel {
-    static constexpr int64_t kGroupElems = 64;
-    static constexpr int kMaxTokens = 8;
-    static constexpr int64_t kChunkGroups = 8;  // 8 tokens x 512 floats = 16 KiB
+// Accumulators of one micro-kernel call: kSplit independent sums per token hide the FMA latency
+// when few tokens share a weight vector.
+template <int kTokens, int kSplit>
+struct Sums {
+    __m512 acc[kTokens][kSplit];
 
-    template <int kTokens>
-    static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
-                    int64_t group_end, float* out) {
-        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
-        const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
-        // Independent accumulators hide the FMA latency when few tokens share a weight vector.
-        constexpr int kSplit = kTokens == 1 ? 4 : kTokens == 2 ? 2 : 1;
-        __m512 acc[kTokens][kSplit];
+    Sums() {
         for (auto& sums : acc)
             for (__m512& sum : sums) sum = _mm512_setzero_ps();
-        for (int64_t group_idx = group_begin; group_idx < group_end; ++group_idx) {
-            for (int vec_idx = 0; vec_idx < 4; ++vec_idx) {
-                const int64_t elem_idx = group_idx * kGroupElems + 16 * vec_idx;
-                const int64_t n = args.k - elem_idx;
-                if (n <= 0) break;
-                const __m512 w = Weights::load(w_row, elem_idx, n);
-                // Hot loop: one weight vector against each token.
-                for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-                    const float* x_at =
-                        reinterpret_cast<const float*>(x + tile_idx * args.x_row_bytes) + elem_idx;
-                    const __m512 xv = n >= 16 ? _mm512_loadu_ps(x_at)
-                                              : _mm512_maskz_loadu_ps(first_lanes_16(n), x_at);
-                    __m512& sum = acc[tile_idx][vec_idx % kSplit];
-                    sum = _mm512_fmadd_ps(w, xv, sum);
-                }
-            }
-        }
+    }
+    void store(float* out) const {
         for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
             __m512 total = acc[tile_idx][0];
             for (int split_idx = 1; split_idx < kSplit; ++split_idx)
                 total = _mm512_add_ps(total, acc[tile_idx][split_idx]);
             out[tile_idx] = x86::hsum(total);
         }
+    }
+};
+
+// F32 / F16 weights against float activations; 64 elements (4 vectors) per group.
+template <class Weights>
+struct FloatKernel {
+    static constexpr int64_t kGroupElems = 64;
+    static constexpr int kMaxTokens = 8;
+    static constexpr int64_t kChunkGroups = 8;  // 8 tokens x 512 floats = 16 KiB
+
+    // One vector of 16 weights (the first n when kPartial) against each token.
+    template <bool kPartial, int kTokens, int kSplit>
+    static void step(const uint8_t* w_row, const uint8_t* x, int64_t x_row_bytes, int64_t elem_idx,
+                     int64_t n, int split_idx, Sums<kTokens, kSplit>& sums) {
+        const __m512 w = Weights::load(w_row, elem_idx, kPartial ? n : 16);
+        // Hot loop: one weight vector against each token.
+        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+            const float* x_at =
+                reinterpret_cast<const float*>(x + tile_idx * x_row_bytes) + elem_idx;
+            const __m512 xv =
+                kPartial ? _mm512_maskz_loadu_ps(first_lanes_16(n), x_at) : _mm512_loadu_ps(x_at);
+            __m512& sum = sums.acc[tile_idx][split_idx];
+            sum = _mm512_fmadd_ps(w, xv, sum);
+        }
+    }
+
+    template <int kTokens>
+    static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
+                    int64_t group_end, float* out) {
+        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
+        const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
+        constexpr int kSplit = kTokens == 1 ? 4 : kTokens == 2 ? 2 : 1;
+        Sums<kTokens, kSplit> sums;
+        const int64_t full_end =
+            group_end < args.k / kGroupElems ? group_end : args.k / kGroupElems;
+        for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
+            for (int vec_idx = 0; vec_idx < 4; ++vec_idx) {
+                step<false>(w_row, x, args.x_row_bytes, group_idx * kGroupElems + 16 * vec_idx, 16,
+                            vec_idx % kSplit, sums);
+            }
+        }
+        // The last group may end inside the row: masked loads, zeros past k.
+        for (int64_t group_idx = full_end > group_begin ? full_end : group_begin;
+             group_idx < group_end; ++group_idx) {
+            for (int vec_idx = 0; vec_idx < 4; ++vec_idx) {
+                const int64_t elem_idx = group_idx * kGroupElems + 16 * vec_idx;
+                if (elem_idx >= args.k) break;
+                step<true>(w_row, x, args.x_row_bytes, elem_idx, args.k - elem_idx,
+                           vec_idx % kSplit, sums);
+            }
+        }
+        sums.store(out);
     }
 };
 
@@ -89,6 +118,20 @@ struct Bf16Kernel {
         return n >= 32 ? _mm512_loadu_si512(at) : _mm512_maskz_loadu_epi16(first_lanes_32(n), at);
     }
 
+    // 32 weights (the first n when kPartial) against each token, two products per float lane.
+    template <bool kPartial, int kTokens, int kSplit>
+    static void step(const uint16_t* w_row, const uint8_t* x, int64_t x_row_bytes, int64_t elem_idx,
+                     int64_t n, int split_idx, Sums<kTokens, kSplit>& sums) {
+        const __m512bh w = (__m512bh)load(w_row + elem_idx, kPartial ? n : 32);
+        // Hot loop: 32 weights against each token.
+        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+            const auto* x_at =
+                reinterpret_cast<const uint16_t*>(x + tile_idx * x_row_bytes) + elem_idx;
+            __m512& sum = sums.acc[tile_idx][split_idx];
+            sum = _mm512_dpbf16_ps(sum, (__m512bh)load(x_at, kPartial ? n : 32), w);
+        }
+    }
+
     template <int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
@@ -96,31 +139,25 @@ struct Bf16Kernel {
                                                               row_idx * args.w_row_bytes);
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         constexpr int kSplit = kTokens == 1 ? 2 : 1;
-        __m512 acc[kTokens][kSplit];
-        for (auto& sums : acc)
-            for (__m512& sum : sums) sum = _mm512_setzero_ps();
-        for (int64_t group_idx = group_begin; group_idx < group_end; ++group_idx) {
+        Sums<kTokens, kSplit> sums;
+        const int64_t full_end =
+            group_end < args.k / kGroupElems ? group_end : args.k / kGroupElems;
+        for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
             for (int vec_idx = 0; vec_idx < 2; ++vec_idx) {
-                const int64_t elem_idx = group_idx * kGroupElems + 32 * vec_idx;
-                const int64_t n = args.k - elem_idx;
-                if (n <= 0) break;
-                const __m512bh w = (__m512bh)load(w_row + elem_idx, n);
-                // Hot loop: 32 weights against each token, two products per float lane.
-                for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-                    const auto* x_at =
-                        reinterpret_cast<const uint16_t*>(x + tile_idx * args.x_row_bytes) +
-                        elem_idx;
-                    __m512& sum = acc[tile_idx][vec_idx % kSplit];
-                    sum = _mm512_dpbf16_ps(sum, (__m512bh)load(x_at, n), w);
-                }
+                step<false>(w_row, x, args.x_row_bytes, group_idx * kGroupElems + 32 * vec_idx, 32,
+                            vec_idx % kSplit, sums);
             }
         }
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            __m512 total = acc[tile_idx][0];
-            for (int split_idx = 1; split_idx < kSplit; ++split_idx)
-                total = _mm512_add_ps(total, acc[tile_idx][split_idx]);
-            out[tile_idx] = x86::hsum(total);
+        for (int64_t group_idx = full_end > group_begin ? full_end : group_begin;
+             group_idx < group_end; ++group_idx) {
+            for (int vec_idx = 0; vec_idx < 2; ++vec_idx) {
+                const int64_t elem_idx = group_idx * kGroupElems + 32 * vec_idx;
+                if (elem_idx >= args.k) break;
+                step<true>(w_row, x, args.x_row_bytes, elem_idx, args.k - elem_idx,
+                           vec_idx % kSplit, sums);
+            }
         }
+        sums.store(out);
     }
 };
 

@@ -52,8 +52,13 @@ struct Q32Kernel {
         const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         const int64_t n_blocks = args.k / kQ8x32Block;
-        __m256 acc[kTokens];
-        for (__m256& sum : acc) sum = _mm256_setzero_ps();
+        // Separate accumulators for the scaled dots and the offset terms keep the loop-carried
+        // chains one FMA long.
+        __m256 acc[kTokens], bias_acc[kTokens];
+        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+            acc[tile_idx] = _mm256_setzero_ps();
+            bias_acc[tile_idx] = _mm256_setzero_ps();
+        }
         for (int64_t group_idx = group_begin; group_idx < group_end; ++group_idx) {
             const int64_t block_idx = group_idx * kQ8x32GroupBlocks;
             const uint8_t* blocks = w_row + block_idx * Decode::kBlockBytes;
@@ -71,12 +76,12 @@ struct Q32Kernel {
                 const __m256 dsum_x =
                     _mm256_loadu_ps(reinterpret_cast<const float*>(xg + kQ8x32DsumOffset));
                 acc[tile_idx] =
-                    _mm256_fmadd_ps(_mm256_mul_ps(dots, d_x), group.scale, acc[tile_idx]);
-                acc[tile_idx] = _mm256_fmadd_ps(group.bias, dsum_x, acc[tile_idx]);
+                    _mm256_fmadd_ps(dots, _mm256_mul_ps(group.scale, d_x), acc[tile_idx]);
+                bias_acc[tile_idx] = _mm256_fmadd_ps(group.bias, dsum_x, bias_acc[tile_idx]);
             }
         }
         for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx)
-            out[tile_idx] = x86::hsum(acc[tile_idx]);
+            out[tile_idx] = x86::hsum(_mm256_add_ps(acc[tile_idx], bias_acc[tile_idx]));
     }
 };
 
