@@ -52,14 +52,7 @@ inline void decode_nibbles(const uint8_t* qs, int64_t stride, QGroup* group) {
 // element e); block b's qh at qh + b * stride. Row r covers elements 4 r' + i with bits 4 r + i
 // (rows 4..7 are elements 16 + 4 (r - 4) + i: the same formula), i.e. nibble r % 2 of byte r / 2.
 inline void add_fifth_bits(const uint8_t* qh, int64_t stride, QGroup* group) {
-    const __m256i high_bits = _mm256_setr_epi32(static_cast<int32_t>(load_u32(qh)),
-                                                static_cast<int32_t>(load_u32(qh + stride)),
-                                                static_cast<int32_t>(load_u32(qh + 2 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 3 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 4 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 5 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 6 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 7 * stride)));
+    const __m256i high_bits = load_dwords_x8(qh, stride);
     const __m256i sixteen = _mm256_set1_epi8(16);
     for (int row_idx = 0; row_idx < 8; ++row_idx) {
         // Byte row_idx / 2 of each dword, copied into all four of its bytes.
