@@ -1,8 +1,10 @@
 // How the SIMD kernels walk one matmul call: the loops around a micro-kernel that computes one
 // weight row against up to kMaxTokens activation rows over a range of k.
 //
-//   n_tokens == 1 (token generation): each row in turn, all of k at once; the weights stream
-//   from memory exactly once, so the kernel runs at memory bandwidth when its decode keeps up.
+//   n_tokens == 1 (token generation): kMatvecRows rows at a time (then single rows), all of k at
+//   once; the weights stream from memory exactly once. Several rows per pass share each
+//   activation vector loaded, which keeps the core's loads and L1 for the weight stream (the
+//   activation row can be as large as the weight rows it meets).
 //
 //   n_tokens > 1 (prompt processing, batched decoding): tiles, so each weight block decoded is
 //   reused across kMaxTokens tokens and each activation chunk stays in L1 across rows:
@@ -13,12 +15,15 @@
 //
 // A Kernel type provides:
 //   static constexpr int64_t kGroupElems;   elements of k per step of the micro-kernel
+//   static constexpr int kMatvecRows;       rows per micro-kernel call when n_tokens == 1
 //   static constexpr int kMaxTokens;        tokens per micro-kernel call (1..8)
 //   static constexpr int64_t kChunkGroups;  groups per chunk of k in the tiled loop
-//   template <int kTokens> static void dot(const MatmulArgs& args, int64_t row_idx,
+//   template <int kRows, int kTokens> static void dot(const MatmulArgs& args, int64_t row_idx,
 //       int64_t token_idx, int64_t group_begin, int64_t group_end, float* out);
-//     out[t] = the dot of weight row row_idx with prepared activation row token_idx + t over
-//     the elements of groups [group_begin, group_end) (the last group may be partial).
+//     out[r * kTokens + t] = the dot of weight row row_idx + r with prepared activation row
+//     token_idx + t over the elements of groups [group_begin, group_end) (the last group may be
+//     partial). Called with kRows = 1 (any kTokens) and with kRows = kMatvecRows, kTokens = 1;
+//     a row's result must not depend on kRows (row splits between threads stay bit-identical).
 //
 // Everything here has internal linkage: SIMD translation units each instantiate their own copy
 // with their own instruction-set flags (a shared inline copy could be linked to the wrong ISA).
@@ -41,18 +46,19 @@ using DotFn = void (*)(const MatmulArgs&, int64_t, int64_t, int64_t, int64_t, fl
 
 template <class Kernel, size_t... kIdx>
 constexpr std::array<DotFn<Kernel>, sizeof...(kIdx)> dot_table(std::index_sequence<kIdx...>) {
-    return {&Kernel::template dot<static_cast<int>(kIdx) + 1>...};
+    return {&Kernel::template dot<1, static_cast<int>(kIdx) + 1>...};
 }
 
 template <class Kernel>
 void run_matmul(const MatmulArgs& args) {
     const int64_t n_groups = (args.k + Kernel::kGroupElems - 1) / Kernel::kGroupElems;
     if (args.n_tokens == 1) {
-        for (int64_t row_idx = args.row_begin; row_idx < args.row_end; ++row_idx) {
-            float out = 0.0f;
-            Kernel::template dot<1>(args, row_idx, 0, 0, n_groups, &out);
-            args.y[row_idx] = out;
-        }
+        constexpr int kRows = Kernel::kMatvecRows;
+        int64_t row_idx = args.row_begin;
+        for (; row_idx + kRows <= args.row_end; row_idx += kRows)
+            Kernel::template dot<kRows, 1>(args, row_idx, 0, 0, n_groups, args.y + row_idx);
+        for (; row_idx < args.row_end; ++row_idx)
+            Kernel::template dot<1, 1>(args, row_idx, 0, 0, n_groups, args.y + row_idx);
         return;
     }
 

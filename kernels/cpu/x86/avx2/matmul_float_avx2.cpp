@@ -48,22 +48,26 @@ struct WeightsF16 {
     }
 };
 
-// Accumulators of one micro-kernel call: kSplit independent sums per token hide the FMA latency
-// when few tokens share a weight vector.
-template <int kTokens, int kSplit>
+// Accumulators of one micro-kernel call: kSplit independent sums per (row, token) hide the FMA
+// latency when few tokens share a weight vector. kSplit depends on the token count only, so a
+// row sums in the same order whatever the number of rows beside it.
+template <int kRows, int kTokens, int kSplit>
 struct Sums {
-    __m256 acc[kTokens][kSplit];
+    __m256 acc[kRows][kTokens][kSplit];
 
     Sums() {
-        for (auto& sums : acc)
-            for (__m256& sum : sums) sum = _mm256_setzero_ps();
+        for (auto& row : acc)
+            for (auto& sums : row)
+                for (__m256& sum : sums) sum = _mm256_setzero_ps();
     }
     void store(float* out) const {
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            __m256 total = acc[tile_idx][0];
-            for (int split_idx = 1; split_idx < kSplit; ++split_idx)
-                total = _mm256_add_ps(total, acc[tile_idx][split_idx]);
-            out[tile_idx] = x86::hsum(total);
+        for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                __m256 total = acc[tile_row][tile_idx][0];
+                for (int split_idx = 1; split_idx < kSplit; ++split_idx)
+                    total = _mm256_add_ps(total, acc[tile_row][tile_idx][split_idx]);
+                out[tile_row * kTokens + tile_idx] = x86::hsum(total);
+            }
         }
     }
 };
@@ -93,25 +97,31 @@ inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, S
 template <class Weights>
 struct FloatKernel {
     static constexpr int64_t kGroupElems = 32;
+    static constexpr int kMatvecRows = 2;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 16;  // 8 tokens x 512 floats = 16 KiB
 
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
-        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
+        const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         constexpr int kSplit = kTokens == 1 ? 4 : kTokens == 2 ? 2 : 1;
-        Sums<kTokens, kSplit> sums;
+        Sums<kRows, kTokens, kSplit> sums;
         for_each_vector<kGroupElems, 8, kSplit>(
             args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
-                const __m256 w = Weights::load(w_row, elem_idx, n);
-                // Hot loop: one weight vector against each token.
+                __m256 weights[kRows];
+                for (int tile_row = 0; tile_row < kRows; ++tile_row)
+                    weights[tile_row] = Weights::load(w + tile_row * args.w_row_bytes, elem_idx, n);
+                // Hot loop: each token's activation vector, loaded once, against the rows.
                 for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-                    const float* x_at =
-                        reinterpret_cast<const float*>(x + tile_idx * args.x_row_bytes) + elem_idx;
-                    __m256& sum = sums.acc[tile_idx][split_idx];
-                    sum = _mm256_fmadd_ps(w, load_floats(x_at, n), sum);
+                    const __m256 xv = load_floats(
+                        reinterpret_cast<const float*>(x + tile_idx * args.x_row_bytes) + elem_idx,
+                        n);
+                    for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                        __m256& sum = sums.acc[tile_row][tile_idx][split_idx];
+                        sum = _mm256_fmadd_ps(weights[tile_row], xv, sum);
+                    }
                 }
             });
         sums.store(out);
@@ -136,28 +146,34 @@ inline void load_bf16_x16(const uint8_t* at, int64_t n, __m256* even, __m256* od
 // BF16 weights against bf16 activations; 32 elements (two vectors of 16 bf16) per group.
 struct Bf16Kernel {
     static constexpr int64_t kGroupElems = 32;
+    static constexpr int kMatvecRows = 2;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 32;  // 8 tokens x 1024 bf16 = 16 KiB
 
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
-        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
+        const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         constexpr int kSplit = kTokens == 1 ? 2 : 1;
-        Sums<kTokens, kSplit> sums;
+        Sums<kRows, kTokens, kSplit> sums;
         for_each_vector<kGroupElems, 16, kSplit>(
             args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
-                __m256 w_even, w_odd;
-                load_bf16_x16(w_row + 2 * elem_idx, n, &w_even, &w_odd);
-                // Hot loop: 16 weights against each token.
+                __m256 w_even[kRows], w_odd[kRows];
+                for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                    load_bf16_x16(w + tile_row * args.w_row_bytes + 2 * elem_idx, n,
+                                  &w_even[tile_row], &w_odd[tile_row]);
+                }
+                // Hot loop: 16 activations of each token, loaded once, against the rows.
                 for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
                     __m256 x_even, x_odd;
                     load_bf16_x16(x + tile_idx * args.x_row_bytes + 2 * elem_idx, n, &x_even,
                                   &x_odd);
-                    __m256& sum = sums.acc[tile_idx][split_idx];
-                    sum = _mm256_fmadd_ps(w_even, x_even, sum);
-                    sum = _mm256_fmadd_ps(w_odd, x_odd, sum);
+                    for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                        __m256& sum = sums.acc[tile_row][tile_idx][split_idx];
+                        sum = _mm256_fmadd_ps(w_even[tile_row], x_even, sum);
+                        sum = _mm256_fmadd_ps(w_odd[tile_row], x_odd, sum);
+                    }
                 }
             });
         sums.store(out);

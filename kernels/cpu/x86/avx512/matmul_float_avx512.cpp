@@ -36,74 +36,88 @@ struct WeightsF16 {
     }
 };
 
-// Accumulators of one micro-kernel call: kSplit independent sums per token hide the FMA latency
-// when few tokens share a weight vector.
-template <int kTokens, int kSplit>
+// Accumulators of one micro-kernel call: kSplit independent sums per (row, token) hide the FMA
+// latency when few tokens share a weight vector. kSplit depends on the token count only, so a
+// row sums in the same order whatever the number of rows beside it.
+template <int kRows, int kTokens, int kSplit>
 struct Sums {
-    __m512 acc[kTokens][kSplit];
+    __m512 acc[kRows][kTokens][kSplit];
 
     Sums() {
-        for (auto& sums : acc)
-            for (__m512& sum : sums) sum = _mm512_setzero_ps();
+        for (auto& row : acc)
+            for (auto& sums : row)
+                for (__m512& sum : sums) sum = _mm512_setzero_ps();
     }
     void store(float* out) const {
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            __m512 total = acc[tile_idx][0];
-            for (int split_idx = 1; split_idx < kSplit; ++split_idx)
-                total = _mm512_add_ps(total, acc[tile_idx][split_idx]);
-            out[tile_idx] = x86::hsum(total);
+        for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                __m512 total = acc[tile_row][tile_idx][0];
+                for (int split_idx = 1; split_idx < kSplit; ++split_idx)
+                    total = _mm512_add_ps(total, acc[tile_row][tile_idx][split_idx]);
+                out[tile_row * kTokens + tile_idx] = x86::hsum(total);
+            }
         }
     }
 };
+
+template <int kTokens>
+constexpr int kSplitFor = kTokens == 1   ? 4
+                          : kTokens == 2 ? 2
+                                         : 1;
+
+// Runs step(elem_idx, n, split_idx) over the vectors of groups [group_begin, group_end): full
+// groups first (n = kVecElems, constant), then the one group that may end inside the row (n = the
+// elements left, so the step loads under a mask).
+template <int64_t kGroupElems, int64_t kVecElems, int kSplit, typename Step>
+inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, Step step) {
+    constexpr int kVecs = static_cast<int>(kGroupElems / kVecElems);
+    const int64_t full_end = group_end < k / kGroupElems ? group_end : k / kGroupElems;
+    for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
+        for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx)
+            step(group_idx * kGroupElems + kVecElems * vec_idx, kVecElems, vec_idx % kSplit);
+    }
+    for (int64_t group_idx = full_end > group_begin ? full_end : group_begin; group_idx < group_end;
+         ++group_idx) {
+        for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx) {
+            const int64_t elem_idx = group_idx * kGroupElems + kVecElems * vec_idx;
+            if (elem_idx >= k) break;
+            step(elem_idx, k - elem_idx, vec_idx % kSplit);
+        }
+    }
+}
 
 // F32 / F16 weights against float activations; 64 elements (4 vectors) per group.
 template <class Weights>
 struct FloatKernel {
     static constexpr int64_t kGroupElems = 64;
+    static constexpr int kMatvecRows = 4;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 8;  // 8 tokens x 512 floats = 16 KiB
 
-    // One vector of 16 weights (the first n when kPartial) against each token.
-    template <bool kPartial, int kTokens, int kSplit>
-    static void step(const uint8_t* w_row, const uint8_t* x, int64_t x_row_bytes, int64_t elem_idx,
-                     int64_t n, int split_idx, Sums<kTokens, kSplit>& sums) {
-        const __m512 w = Weights::load(w_row, elem_idx, kPartial ? n : 16);
-        // Hot loop: one weight vector against each token.
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            const float* x_at =
-                reinterpret_cast<const float*>(x + tile_idx * x_row_bytes) + elem_idx;
-            const __m512 xv =
-                kPartial ? _mm512_maskz_loadu_ps(first_lanes_16(n), x_at) : _mm512_loadu_ps(x_at);
-            __m512& sum = sums.acc[tile_idx][split_idx];
-            sum = _mm512_fmadd_ps(w, xv, sum);
-        }
-    }
-
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
-        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
+        const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
-        constexpr int kSplit = kTokens == 1 ? 4 : kTokens == 2 ? 2 : 1;
-        Sums<kTokens, kSplit> sums;
-        const int64_t full_end =
-            group_end < args.k / kGroupElems ? group_end : args.k / kGroupElems;
-        for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
-            for (int vec_idx = 0; vec_idx < 4; ++vec_idx) {
-                step<false>(w_row, x, args.x_row_bytes, group_idx * kGroupElems + 16 * vec_idx, 16,
-                            vec_idx % kSplit, sums);
-            }
-        }
-        // The last group may end inside the row: masked loads, zeros past k.
-        for (int64_t group_idx = full_end > group_begin ? full_end : group_begin;
-             group_idx < group_end; ++group_idx) {
-            for (int vec_idx = 0; vec_idx < 4; ++vec_idx) {
-                const int64_t elem_idx = group_idx * kGroupElems + 16 * vec_idx;
-                if (elem_idx >= args.k) break;
-                step<true>(w_row, x, args.x_row_bytes, elem_idx, args.k - elem_idx,
-                           vec_idx % kSplit, sums);
-            }
-        }
+        constexpr int kSplit = kSplitFor<kTokens>;
+        Sums<kRows, kTokens, kSplit> sums;
+        for_each_vector<kGroupElems, 16, kSplit>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
+                __m512 weights[kRows];
+                for (int tile_row = 0; tile_row < kRows; ++tile_row)
+                    weights[tile_row] = Weights::load(w + tile_row * args.w_row_bytes, elem_idx, n);
+                // Hot loop: each token's activation vector, loaded once, against the rows.
+                for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                    const float* x_at =
+                        reinterpret_cast<const float*>(x + tile_idx * args.x_row_bytes) + elem_idx;
+                    const __m512 xv = n >= 16 ? _mm512_loadu_ps(x_at)
+                                              : _mm512_maskz_loadu_ps(first_lanes_16(n), x_at);
+                    for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                        __m512& sum = sums.acc[tile_row][tile_idx][split_idx];
+                        sum = _mm512_fmadd_ps(weights[tile_row], xv, sum);
+                    }
+                }
+            });
         sums.store(out);
     }
 };
@@ -111,52 +125,39 @@ struct FloatKernel {
 // BF16 weights against bf16 activations; 64 elements (two vectors of 32 bf16) per group.
 struct Bf16Kernel {
     static constexpr int64_t kGroupElems = 64;
+    static constexpr int kMatvecRows = 4;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 16;  // 8 tokens x 1024 bf16 = 16 KiB
 
-    static __m512i load(const uint16_t* at, int64_t n) {
+    static __m512i load(const uint8_t* row, int64_t elem_idx, int64_t n) {
+        const auto* at = reinterpret_cast<const uint16_t*>(row) + elem_idx;
         return n >= 32 ? _mm512_loadu_si512(at) : _mm512_maskz_loadu_epi16(first_lanes_32(n), at);
     }
 
-    // 32 weights (the first n when kPartial) against each token, two products per float lane.
-    template <bool kPartial, int kTokens, int kSplit>
-    static void step(const uint16_t* w_row, const uint8_t* x, int64_t x_row_bytes, int64_t elem_idx,
-                     int64_t n, int split_idx, Sums<kTokens, kSplit>& sums) {
-        const __m512bh w = (__m512bh)load(w_row + elem_idx, kPartial ? n : 32);
-        // Hot loop: 32 weights against each token.
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            const auto* x_at =
-                reinterpret_cast<const uint16_t*>(x + tile_idx * x_row_bytes) + elem_idx;
-            __m512& sum = sums.acc[tile_idx][split_idx];
-            sum = _mm512_dpbf16_ps(sum, (__m512bh)load(x_at, kPartial ? n : 32), w);
-        }
-    }
-
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
-        const auto* w_row = reinterpret_cast<const uint16_t*>(static_cast<const uint8_t*>(args.w) +
-                                                              row_idx * args.w_row_bytes);
+        const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         constexpr int kSplit = kTokens == 1 ? 2 : 1;
-        Sums<kTokens, kSplit> sums;
-        const int64_t full_end =
-            group_end < args.k / kGroupElems ? group_end : args.k / kGroupElems;
-        for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
-            for (int vec_idx = 0; vec_idx < 2; ++vec_idx) {
-                step<false>(w_row, x, args.x_row_bytes, group_idx * kGroupElems + 32 * vec_idx, 32,
-                            vec_idx % kSplit, sums);
-            }
-        }
-        for (int64_t group_idx = full_end > group_begin ? full_end : group_begin;
-             group_idx < group_end; ++group_idx) {
-            for (int vec_idx = 0; vec_idx < 2; ++vec_idx) {
-                const int64_t elem_idx = group_idx * kGroupElems + 32 * vec_idx;
-                if (elem_idx >= args.k) break;
-                step<true>(w_row, x, args.x_row_bytes, elem_idx, args.k - elem_idx,
-                           vec_idx % kSplit, sums);
-            }
-        }
+        Sums<kRows, kTokens, kSplit> sums;
+        for_each_vector<kGroupElems, 32, kSplit>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
+                __m512bh weights[kRows];
+                for (int tile_row = 0; tile_row < kRows; ++tile_row)
+                    weights[tile_row] =
+                        (__m512bh)load(w + tile_row * args.w_row_bytes, elem_idx, n);
+                // Hot loop: 32 activations of each token, loaded once, against the rows (two
+                // products per float lane).
+                for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                    const __m512bh xv =
+                        (__m512bh)load(x + tile_idx * args.x_row_bytes, elem_idx, n);
+                    for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                        __m512& sum = sums.acc[tile_row][tile_idx][split_idx];
+                        sum = _mm512_dpbf16_ps(sum, xv, weights[tile_row]);
+                    }
+                }
+            });
         sums.store(out);
     }
 };

@@ -18,46 +18,61 @@ namespace {
 template <class Decode>
 struct KKernel {
     static constexpr int64_t kGroupElems = kQ8x256Block;
+    static constexpr int kMatvecRows = 1;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 8;  // 8 tokens x 8 super-blocks x 324 bytes = 20 KiB
 
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
-        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
+        const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         // Separate accumulators for the scaled dots and the minimum terms keep the loop-carried
         // chains one FMA long.
-        __m512 acc[kTokens], min_acc[kTokens];
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            acc[tile_idx] = _mm512_setzero_ps();
-            min_acc[tile_idx] = _mm512_setzero_ps();
-        }
-        for (int64_t block_idx = group_begin; block_idx < group_end; ++block_idx) {
-            KBlock block;
-            Decode::decode(w_row + block_idx * Decode::kBlockBytes, &block);
-            // Hot loop: the decoded super-block against each token's activation super-block.
+        __m512 acc[kRows][kTokens], min_acc[kRows][kTokens];
+        for (int tile_row = 0; tile_row < kRows; ++tile_row) {
             for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-                const uint8_t* xb = x + tile_idx * args.x_row_bytes + block_idx * kQ8x256BlockBytes;
-                __m512i lanes[2];
-                for (int chain_idx = 0; chain_idx < 2; ++chain_idx) {
-                    lanes[chain_idx] = _mm512_dpbusd_epi32(
-                        _mm512_setzero_si512(), block.rows[chain_idx],
-                        _mm512_loadu_si512(xb + 64 * chain_idx));
-                    lanes[chain_idx] = _mm512_dpbusd_epi32(
-                        lanes[chain_idx], block.rows[chain_idx + 2],
-                        _mm512_loadu_si512(xb + 64 * (chain_idx + 2)));
-                }
-                const __m512 scale_x = _mm512_mul_ps(
-                    block.scale, _mm512_set1_ps(x86::load_f32(xb + kQ8x256DOffset)));
-                acc[tile_idx] = _mm512_fmadd_ps(
-                    _mm512_cvtepi32_ps(_mm512_add_epi32(lanes[0], lanes[1])), scale_x, acc[tile_idx]);
-                min_acc[tile_idx] = _mm512_fmadd_ps(
-                    block.bias, _mm512_loadu_ps(xb + kQ8x256DsumOffset), min_acc[tile_idx]);
+                acc[tile_row][tile_idx] = _mm512_setzero_ps();
+                min_acc[tile_row][tile_idx] = _mm512_setzero_ps();
             }
         }
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx)
-            out[tile_idx] = x86::hsum(_mm512_add_ps(acc[tile_idx], min_acc[tile_idx]));
+        for (int64_t block_idx = group_begin; block_idx < group_end; ++block_idx) {
+            KBlock blocks[kRows];
+            for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                Decode::decode(w + tile_row * args.w_row_bytes + block_idx * Decode::kBlockBytes,
+                               &blocks[tile_row]);
+            }
+            // Hot loop: each token's activation super-block, loaded once, against the rows.
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                const uint8_t* xb = x + tile_idx * args.x_row_bytes + block_idx * kQ8x256BlockBytes;
+                __m512i quants[4];
+                for (int quad_idx = 0; quad_idx < 4; ++quad_idx)
+                    quants[quad_idx] = _mm512_loadu_si512(xb + 64 * quad_idx);
+                const __m512 d_x = _mm512_set1_ps(x86::load_f32(xb + kQ8x256DOffset));
+                const __m512 dsum_x = _mm512_loadu_ps(xb + kQ8x256DsumOffset);
+                for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                    const KBlock& block = blocks[tile_row];
+                    const __m512i zero = _mm512_setzero_si512();
+                    const __m512i even =
+                        _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(zero, block.rows[0], quants[0]),
+                                            block.rows[2], quants[2]);
+                    const __m512i odd =
+                        _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(zero, block.rows[1], quants[1]),
+                                            block.rows[3], quants[3]);
+                    __m512& sum = acc[tile_row][tile_idx];
+                    sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(even, odd)),
+                                          _mm512_mul_ps(block.scale, d_x), sum);
+                    __m512& min_sum = min_acc[tile_row][tile_idx];
+                    min_sum = _mm512_fmadd_ps(block.bias, dsum_x, min_sum);
+                }
+            }
+        }
+        for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                out[tile_row * kTokens + tile_idx] =
+                    x86::hsum(_mm512_add_ps(acc[tile_row][tile_idx], min_acc[tile_row][tile_idx]));
+            }
+        }
     }
 };
 

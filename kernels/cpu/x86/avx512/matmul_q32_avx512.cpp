@@ -55,13 +55,12 @@ struct DecodeQ4_1InPlace {
 // Lane b: sum over the group's 8 rows of code * q_x for block b, in two chains for latency
 // (rows 0-3 and rows 4-7; the second divided by 16 when it holds in-place high nibbles).
 template <bool kHighInPlace>
-inline __m256i group_dot(const QGroup& group, const uint8_t* xq) {
+inline __m256i group_dot(const QGroup& group, const __m256i quants[8]) {
     __m256i low = _mm256_setzero_si256();
     __m256i high = _mm256_setzero_si256();
     for (int quad_idx = 0; quad_idx < 4; ++quad_idx) {
-        low = _mm256_dpbusd_epi32(low, group.rows[quad_idx], x86::loadu_256(xq + 32 * quad_idx));
-        high = _mm256_dpbusd_epi32(high, group.rows[quad_idx + 4],
-                                   x86::loadu_256(xq + 32 * (quad_idx + 4)));
+        low = _mm256_dpbusd_epi32(low, group.rows[quad_idx], quants[quad_idx]);
+        high = _mm256_dpbusd_epi32(high, group.rows[quad_idx + 4], quants[quad_idx + 4]);
     }
     return _mm256_add_epi32(low, kHighInPlace ? _mm256_srai_epi32(high, 4) : high);
 }
@@ -75,45 +74,63 @@ struct Shifted : Decode {
 template <class Decode>
 struct Q32Kernel {
     static constexpr int64_t kGroupElems = kQ8x32GroupElems;
+    static constexpr int kMatvecRows = 1;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 8;  // 8 tokens x 8 groups x 320 bytes = 20 KiB
 
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
-        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
+        const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         const int64_t n_blocks = args.k / kQ8x32Block;
         // Separate accumulators for the scaled dots and the offset terms keep the loop-carried
         // chains one FMA long.
-        __m256 acc[kTokens], bias_acc[kTokens];
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            acc[tile_idx] = _mm256_setzero_ps();
-            bias_acc[tile_idx] = _mm256_setzero_ps();
+        __m256 acc[kRows][kTokens], bias_acc[kRows][kTokens];
+        for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                acc[tile_row][tile_idx] = _mm256_setzero_ps();
+                bias_acc[tile_row][tile_idx] = _mm256_setzero_ps();
+            }
         }
         for (int64_t group_idx = group_begin; group_idx < group_end; ++group_idx) {
             const int64_t block_idx = group_idx * kQ8x32GroupBlocks;
-            const uint8_t* blocks = w_row + block_idx * Decode::kBlockBytes;
-            QGroup group;
-            if (n_blocks - block_idx >= kQ8x32GroupBlocks)
-                Decode::decode(blocks, &group);
-            else
-                x86::decode_partial<Decode>(blocks, n_blocks - block_idx, &group);
-            // Hot loop: the decoded group against each token's activation group.
+            QGroup groups[kRows];
+            for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                const uint8_t* blocks =
+                    w + tile_row * args.w_row_bytes + block_idx * Decode::kBlockBytes;
+                if (n_blocks - block_idx >= kQ8x32GroupBlocks)
+                    Decode::decode(blocks, &groups[tile_row]);
+                else
+                    x86::decode_partial<Decode>(blocks, n_blocks - block_idx, &groups[tile_row]);
+            }
+            // Hot loop: each token's activation group, loaded once, against the decoded rows.
             for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
                 const uint8_t* xg = x + tile_idx * args.x_row_bytes + group_idx * kQ8x32GroupBytes;
-                const __m256 dots = _mm256_cvtepi32_ps(group_dot<Decode::kHighInPlace>(group, xg));
+                __m256i quants[8];
+                for (int quad_idx = 0; quad_idx < 8; ++quad_idx)
+                    quants[quad_idx] = x86::loadu_256(xg + 32 * quad_idx);
                 const __m256 d_x =
                     _mm256_loadu_ps(reinterpret_cast<const float*>(xg + kQ8x32DOffset));
                 const __m256 dsum_x =
                     _mm256_loadu_ps(reinterpret_cast<const float*>(xg + kQ8x32DsumOffset));
-                acc[tile_idx] =
-                    _mm256_fmadd_ps(dots, _mm256_mul_ps(group.scale, d_x), acc[tile_idx]);
-                bias_acc[tile_idx] = _mm256_fmadd_ps(group.bias, dsum_x, bias_acc[tile_idx]);
+                for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                    const QGroup& group = groups[tile_row];
+                    const __m256 dots =
+                        _mm256_cvtepi32_ps(group_dot<Decode::kHighInPlace>(group, quants));
+                    __m256& sum = acc[tile_row][tile_idx];
+                    sum = _mm256_fmadd_ps(dots, _mm256_mul_ps(group.scale, d_x), sum);
+                    __m256& bias_sum = bias_acc[tile_row][tile_idx];
+                    bias_sum = _mm256_fmadd_ps(group.bias, dsum_x, bias_sum);
+                }
             }
         }
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx)
-            out[tile_idx] = x86::hsum(_mm256_add_ps(acc[tile_idx], bias_acc[tile_idx]));
+        for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                out[tile_row * kTokens + tile_idx] =
+                    x86::hsum(_mm256_add_ps(acc[tile_row][tile_idx], bias_acc[tile_row][tile_idx]));
+            }
+        }
     }
 };
 
