@@ -1,5 +1,5 @@
-// How the SIMD kernels walk one matmul call: the loops around a micro-kernel that computes one
-// weight row against up to kMaxTokens activation rows over a range of k.
+// How the SIMD kernels walk one matmul call: the loops around a micro-kernel that computes a few
+// weight rows against up to kMaxTokens activation rows over a range of k.
 //
 //   n_tokens == 1 (token generation): kMatvecRows rows at a time (then single rows), all of k at
 //   once; the weights stream from memory exactly once. Several rows per pass share each
