@@ -81,13 +81,31 @@ void run_matmul(const MatmulArgs& args) {
                 const int64_t group_end = group_begin + Kernel::kChunkGroups < n_groups
                                               ? group_begin + Kernel::kChunkGroups
                                               : n_groups;
-                for (int64_t row_idx = block_begin; row_idx < block_end; ++row_idx) {
+                // y[t][r] for the tile's rows and tokens: assigned by the first chunk, then summed.
+                const auto store = [&](int64_t row_idx, int64_t n_rows, const float* out) {
+                    for (int64_t tile_row = 0; tile_row < n_rows; ++tile_row) {
+                        for (int64_t tile_idx = 0; tile_idx < n_tile_tokens; ++tile_idx) {
+                            float* y = args.y + (token_idx + tile_idx) * args.y_stride + row_idx +
+                                       tile_row;
+                            const float value = out[tile_row * n_tile_tokens + tile_idx];
+                            *y = group_begin == 0 ? value : *y + value;
+                        }
+                    }
+                };
+                int64_t row_idx = block_begin;
+                if (n_tile_tokens == 1) {  // a lone token: several rows per call, as in matvec
+                    constexpr int kRows = Kernel::kMatvecRows;
+                    for (; row_idx + kRows <= block_end; row_idx += kRows) {
+                        float out[kRows];
+                        Kernel::template dot<kRows, 1>(args, row_idx, token_idx, group_begin,
+                                                       group_end, out);
+                        store(row_idx, kRows, out);
+                    }
+                }
+                for (; row_idx < block_end; ++row_idx) {
                     float out[Kernel::kMaxTokens];
                     dot(args, row_idx, token_idx, group_begin, group_end, out);
-                    for (int64_t tile_idx = 0; tile_idx < n_tile_tokens; ++tile_idx) {
-                        float* y = args.y + (token_idx + tile_idx) * args.y_stride + row_idx;
-                        *y = group_begin == 0 ? out[tile_idx] : *y + out[tile_idx];
-                    }
+                    store(row_idx, 1, out);
                 }
             }
         }

@@ -48,47 +48,42 @@ struct WeightsF16 {
     }
 };
 
-// Accumulators of one micro-kernel call: kSplit independent sums per (row, token) hide the FMA
-// latency when few tokens share a weight vector. kSplit depends on the token count only, so a
-// row sums in the same order whatever the number of rows beside it.
-template <int kRows, int kTokens, int kSplit>
+// Accumulators of one micro-kernel call, one per (row, token): the rows and tokens of a call
+// give the independent FMA chains (a lone row and token waits on its one chain). A row sums in the
+// same order whatever the rows and tokens beside it.
+template <int kRows, int kTokens>
 struct Sums {
-    __m256 acc[kRows][kTokens][kSplit];
+    __m256 acc[kRows][kTokens];
 
     Sums() {
         for (auto& row : acc)
-            for (auto& sums : row)
-                for (__m256& sum : sums) sum = _mm256_setzero_ps();
+            for (__m256& sum : row) sum = _mm256_setzero_ps();
     }
     void store(float* out) const {
         for (int tile_row = 0; tile_row < kRows; ++tile_row) {
-            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-                __m256 total = acc[tile_row][tile_idx][0];
-                for (int split_idx = 1; split_idx < kSplit; ++split_idx)
-                    total = _mm256_add_ps(total, acc[tile_row][tile_idx][split_idx]);
-                out[tile_row * kTokens + tile_idx] = x86::hsum(total);
-            }
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx)
+                out[tile_row * kTokens + tile_idx] = x86::hsum(acc[tile_row][tile_idx]);
         }
     }
 };
 
-// Runs step(elem_idx, n, split_idx) over the vectors of groups [group_begin, group_end): full
+// Runs step(elem_idx, n) over the vectors of groups [group_begin, group_end): full
 // groups first (n = kVecElems, constant), then the one group that may end inside the row (n = the
 // elements left, so the step loads partially).
-template <int64_t kGroupElems, int64_t kVecElems, int kSplit, typename Step>
+template <int64_t kGroupElems, int64_t kVecElems, typename Step>
 inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, Step step) {
     constexpr int kVecs = static_cast<int>(kGroupElems / kVecElems);
     const int64_t full_end = group_end < k / kGroupElems ? group_end : k / kGroupElems;
     for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
         for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx)
-            step(group_idx * kGroupElems + kVecElems * vec_idx, kVecElems, vec_idx % kSplit);
+            step(group_idx * kGroupElems + kVecElems * vec_idx, kVecElems);
     }
     for (int64_t group_idx = full_end > group_begin ? full_end : group_begin; group_idx < group_end;
          ++group_idx) {
         for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx) {
             const int64_t elem_idx = group_idx * kGroupElems + kVecElems * vec_idx;
             if (elem_idx >= k) break;
-            step(elem_idx, k - elem_idx, vec_idx % kSplit);
+            step(elem_idx, k - elem_idx);
         }
     }
 }
@@ -97,7 +92,7 @@ inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, S
 template <class Weights>
 struct FloatKernel {
     static constexpr int64_t kGroupElems = 32;
-    static constexpr int kMatvecRows = 2;
+    static constexpr int kMatvecRows = 4;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 16;  // 8 tokens x 512 floats = 16 KiB
 
@@ -106,10 +101,9 @@ struct FloatKernel {
                     int64_t group_end, float* out) {
         const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
-        constexpr int kSplit = kTokens == 1 ? 4 : kTokens == 2 ? 2 : 1;
-        Sums<kRows, kTokens, kSplit> sums;
-        for_each_vector<kGroupElems, 8, kSplit>(
-            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
+        Sums<kRows, kTokens> sums;
+        for_each_vector<kGroupElems, 8>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n) {
                 __m256 weights[kRows];
                 for (int tile_row = 0; tile_row < kRows; ++tile_row)
                     weights[tile_row] = Weights::load(w + tile_row * args.w_row_bytes, elem_idx, n);
@@ -119,7 +113,7 @@ struct FloatKernel {
                         reinterpret_cast<const float*>(x + tile_idx * args.x_row_bytes) + elem_idx,
                         n);
                     for (int tile_row = 0; tile_row < kRows; ++tile_row) {
-                        __m256& sum = sums.acc[tile_row][tile_idx][split_idx];
+                        __m256& sum = sums.acc[tile_row][tile_idx];
                         sum = _mm256_fmadd_ps(weights[tile_row], xv, sum);
                     }
                 }
@@ -146,7 +140,7 @@ inline void load_bf16_x16(const uint8_t* at, int64_t n, __m256* even, __m256* od
 // BF16 weights against bf16 activations; 32 elements (two vectors of 16 bf16) per group.
 struct Bf16Kernel {
     static constexpr int64_t kGroupElems = 32;
-    static constexpr int kMatvecRows = 2;
+    static constexpr int kMatvecRows = 4;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 32;  // 8 tokens x 1024 bf16 = 16 KiB
 
@@ -155,10 +149,9 @@ struct Bf16Kernel {
                     int64_t group_end, float* out) {
         const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
-        constexpr int kSplit = kTokens == 1 ? 2 : 1;
-        Sums<kRows, kTokens, kSplit> sums;
-        for_each_vector<kGroupElems, 16, kSplit>(
-            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
+        Sums<kRows, kTokens> sums;
+        for_each_vector<kGroupElems, 16>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n) {
                 __m256 w_even[kRows], w_odd[kRows];
                 for (int tile_row = 0; tile_row < kRows; ++tile_row) {
                     load_bf16_x16(w + tile_row * args.w_row_bytes + 2 * elem_idx, n,
@@ -170,7 +163,7 @@ struct Bf16Kernel {
                     load_bf16_x16(x + tile_idx * args.x_row_bytes + 2 * elem_idx, n, &x_even,
                                   &x_odd);
                     for (int tile_row = 0; tile_row < kRows; ++tile_row) {
-                        __m256& sum = sums.acc[tile_row][tile_idx][split_idx];
+                        __m256& sum = sums.acc[tile_row][tile_idx];
                         sum = _mm256_fmadd_ps(w_even[tile_row], x_even, sum);
                         sum = _mm256_fmadd_ps(w_odd[tile_row], x_odd, sum);
                     }

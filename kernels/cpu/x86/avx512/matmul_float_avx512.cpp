@@ -36,52 +36,42 @@ struct WeightsF16 {
     }
 };
 
-// Accumulators of one micro-kernel call: kSplit independent sums per (row, token) hide the FMA
-// latency when few tokens share a weight vector. kSplit depends on the token count only, so a
-// row sums in the same order whatever the number of rows beside it.
-template <int kRows, int kTokens, int kSplit>
+// Accumulators of one micro-kernel call, one per (row, token): the rows and tokens of a call
+// give the independent FMA chains (a lone row and token waits on its one chain). A row sums in the
+// same order whatever the rows and tokens beside it.
+template <int kRows, int kTokens>
 struct Sums {
-    __m512 acc[kRows][kTokens][kSplit];
+    __m512 acc[kRows][kTokens];
 
     Sums() {
         for (auto& row : acc)
-            for (auto& sums : row)
-                for (__m512& sum : sums) sum = _mm512_setzero_ps();
+            for (__m512& sum : row) sum = _mm512_setzero_ps();
     }
     void store(float* out) const {
         for (int tile_row = 0; tile_row < kRows; ++tile_row) {
-            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-                __m512 total = acc[tile_row][tile_idx][0];
-                for (int split_idx = 1; split_idx < kSplit; ++split_idx)
-                    total = _mm512_add_ps(total, acc[tile_row][tile_idx][split_idx]);
-                out[tile_row * kTokens + tile_idx] = x86::hsum(total);
-            }
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx)
+                out[tile_row * kTokens + tile_idx] = x86::hsum(acc[tile_row][tile_idx]);
         }
     }
 };
 
-template <int kTokens>
-constexpr int kSplitFor = kTokens == 1   ? 4
-                          : kTokens == 2 ? 2
-                                         : 1;
-
-// Runs step(elem_idx, n, split_idx) over the vectors of groups [group_begin, group_end): full
+// Runs step(elem_idx, n) over the vectors of groups [group_begin, group_end): full
 // groups first (n = kVecElems, constant), then the one group that may end inside the row (n = the
 // elements left, so the step loads under a mask).
-template <int64_t kGroupElems, int64_t kVecElems, int kSplit, typename Step>
+template <int64_t kGroupElems, int64_t kVecElems, typename Step>
 inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, Step step) {
     constexpr int kVecs = static_cast<int>(kGroupElems / kVecElems);
     const int64_t full_end = group_end < k / kGroupElems ? group_end : k / kGroupElems;
     for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
         for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx)
-            step(group_idx * kGroupElems + kVecElems * vec_idx, kVecElems, vec_idx % kSplit);
+            step(group_idx * kGroupElems + kVecElems * vec_idx, kVecElems);
     }
     for (int64_t group_idx = full_end > group_begin ? full_end : group_begin; group_idx < group_end;
          ++group_idx) {
         for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx) {
             const int64_t elem_idx = group_idx * kGroupElems + kVecElems * vec_idx;
             if (elem_idx >= k) break;
-            step(elem_idx, k - elem_idx, vec_idx % kSplit);
+            step(elem_idx, k - elem_idx);
         }
     }
 }
@@ -90,7 +80,7 @@ inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, S
 template <class Weights>
 struct FloatKernel {
     static constexpr int64_t kGroupElems = 64;
-    static constexpr int kMatvecRows = 4;
+    static constexpr int kMatvecRows = 8;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 8;  // 8 tokens x 512 floats = 16 KiB
 
@@ -99,10 +89,9 @@ struct FloatKernel {
                     int64_t group_end, float* out) {
         const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
-        constexpr int kSplit = kSplitFor<kTokens>;
-        Sums<kRows, kTokens, kSplit> sums;
-        for_each_vector<kGroupElems, 16, kSplit>(
-            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
+        Sums<kRows, kTokens> sums;
+        for_each_vector<kGroupElems, 16>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n) {
                 __m512 weights[kRows];
                 for (int tile_row = 0; tile_row < kRows; ++tile_row)
                     weights[tile_row] = Weights::load(w + tile_row * args.w_row_bytes, elem_idx, n);
@@ -113,7 +102,7 @@ struct FloatKernel {
                     const __m512 xv = n >= 16 ? _mm512_loadu_ps(x_at)
                                               : _mm512_maskz_loadu_ps(first_lanes_16(n), x_at);
                     for (int tile_row = 0; tile_row < kRows; ++tile_row) {
-                        __m512& sum = sums.acc[tile_row][tile_idx][split_idx];
+                        __m512& sum = sums.acc[tile_row][tile_idx];
                         sum = _mm512_fmadd_ps(weights[tile_row], xv, sum);
                     }
                 }
@@ -125,7 +114,7 @@ struct FloatKernel {
 // BF16 weights against bf16 activations; 64 elements (two vectors of 32 bf16) per group.
 struct Bf16Kernel {
     static constexpr int64_t kGroupElems = 64;
-    static constexpr int kMatvecRows = 4;
+    static constexpr int kMatvecRows = 8;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 16;  // 8 tokens x 1024 bf16 = 16 KiB
 
@@ -139,10 +128,9 @@ struct Bf16Kernel {
                     int64_t group_end, float* out) {
         const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
-        constexpr int kSplit = kTokens == 1 ? 2 : 1;
-        Sums<kRows, kTokens, kSplit> sums;
-        for_each_vector<kGroupElems, 32, kSplit>(
-            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int split_idx) {
+        Sums<kRows, kTokens> sums;
+        for_each_vector<kGroupElems, 32>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n) {
                 __m512bh weights[kRows];
                 for (int tile_row = 0; tile_row < kRows; ++tile_row)
                     weights[tile_row] =
@@ -153,7 +141,7 @@ struct Bf16Kernel {
                     const __m512bh xv =
                         (__m512bh)load(x + tile_idx * args.x_row_bytes, elem_idx, n);
                     for (int tile_row = 0; tile_row < kRows; ++tile_row) {
-                        __m512& sum = sums.acc[tile_row][tile_idx][split_idx];
+                        __m512& sum = sums.acc[tile_row][tile_idx];
                         sum = _mm512_dpbf16_ps(sum, xv, weights[tile_row]);
                     }
                 }
