@@ -1,10 +1,9 @@
 // How the SIMD kernels walk one matmul call: the loops around a micro-kernel that computes a few
 // weight rows against up to kMaxTokens activation rows over a range of k.
 //
-//   n_tokens == 1 (token generation): kMatvecRows rows at a time (then single rows), all of k at
-//   once; the weights stream from memory exactly once. Several rows per pass share each
-//   activation vector loaded, which keeps the core's loads and L1 for the weight stream (the
-//   activation row can be as large as the weight rows it meets).
+//   n_tokens == 1 (token generation): all of k at once, the weights streamed from memory exactly
+//   once: row by row, or kMatvecRows rows per pass when the activation row is large (they share
+//   each activation vector loaded; see kMultiRowActivationBytes).
 //
 //   n_tokens > 1 (prompt processing, batched decoding): tiles, so each weight block decoded is
 //   reused across kMaxTokens tokens and each activation chunk stays in L1 across rows:
@@ -38,6 +37,13 @@
 namespace hearth::kernels::cpu {
 namespace {
 
+// Matvec takes kMatvecRows rows per pass only for activation rows at least this large. A large
+// activation row read once per weight row costs more L1/L2 traffic than the weights themselves
+// (F16 weights, k = 4096: 16 KiB of floats per 8 KiB row); for small ones the weights are best
+// read strictly in order, since short rows read several at a time make short interleaved streams
+// that the hardware prefetcher follows badly.
+constexpr int64_t kMultiRowActivationBytes = 8 * 1024;
+
 // Weight bytes per row block of the tiled loop: well inside a 1-2 MiB L2 next to the activations.
 constexpr int64_t kRowBlockBytes = 384 * 1024;
 
@@ -55,8 +61,10 @@ void run_matmul(const MatmulArgs& args) {
     if (args.n_tokens == 1) {
         constexpr int kRows = Kernel::kMatvecRows;
         int64_t row_idx = args.row_begin;
-        for (; row_idx + kRows <= args.row_end; row_idx += kRows)
-            Kernel::template dot<kRows, 1>(args, row_idx, 0, 0, n_groups, args.y + row_idx);
+        if (args.x_row_bytes >= kMultiRowActivationBytes) {
+            for (; row_idx + kRows <= args.row_end; row_idx += kRows)
+                Kernel::template dot<kRows, 1>(args, row_idx, 0, 0, n_groups, args.y + row_idx);
+        }
         for (; row_idx < args.row_end; ++row_idx)
             Kernel::template dot<1, 1>(args, row_idx, 0, 0, n_groups, args.y + row_idx);
         return;

@@ -36,26 +36,36 @@ struct WeightsF16 {
     }
 };
 
-// Accumulators of one micro-kernel call, one per (row, token): the rows and tokens of a call
-// give the independent FMA chains (a lone row and token waits on its one chain). A row sums in the
-// same order whatever the rows and tokens beside it.
+// Accumulators of one micro-kernel call. A call with one or two tokens keeps two sums per
+// (row, token), alternating by vector, so a lone row and token still has two FMA chains in
+// flight; with more tokens, the tokens give the independent chains. The split depends on the
+// token count only, so a row sums in the same order whatever the rows beside it.
 template <int kRows, int kTokens>
 struct Sums {
-    __m512 acc[kRows][kTokens];
+    static constexpr int kSplit = kTokens <= 2 ? 2 : 1;
+    __m512 acc[kRows][kTokens][kSplit];
 
     Sums() {
         for (auto& row : acc)
-            for (__m512& sum : row) sum = _mm512_setzero_ps();
+            for (auto& sums : row)
+                for (__m512& sum : sums) sum = _mm512_setzero_ps();
+    }
+    __m512& at(int tile_row, int tile_idx, int vec_idx) {
+        return acc[tile_row][tile_idx][vec_idx % kSplit];
     }
     void store(float* out) const {
         for (int tile_row = 0; tile_row < kRows; ++tile_row) {
-            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx)
-                out[tile_row * kTokens + tile_idx] = x86::hsum(acc[tile_row][tile_idx]);
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                __m512 total = acc[tile_row][tile_idx][0];
+                for (int split_idx = 1; split_idx < kSplit; ++split_idx)
+                    total = _mm512_add_ps(total, acc[tile_row][tile_idx][split_idx]);
+                out[tile_row * kTokens + tile_idx] = x86::hsum(total);
+            }
         }
     }
 };
 
-// Runs step(elem_idx, n) over the vectors of groups [group_begin, group_end): full
+// Runs step(elem_idx, n, vec_idx) over the vectors of groups [group_begin, group_end): full
 // groups first (n = kVecElems, constant), then the one group that may end inside the row (n = the
 // elements left, so the step loads under a mask).
 template <int64_t kGroupElems, int64_t kVecElems, typename Step>
@@ -64,14 +74,14 @@ inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, S
     const int64_t full_end = group_end < k / kGroupElems ? group_end : k / kGroupElems;
     for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
         for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx)
-            step(group_idx * kGroupElems + kVecElems * vec_idx, kVecElems);
+            step(group_idx * kGroupElems + kVecElems * vec_idx, kVecElems, vec_idx);
     }
     for (int64_t group_idx = full_end > group_begin ? full_end : group_begin; group_idx < group_end;
          ++group_idx) {
         for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx) {
             const int64_t elem_idx = group_idx * kGroupElems + kVecElems * vec_idx;
             if (elem_idx >= k) break;
-            step(elem_idx, k - elem_idx);
+            step(elem_idx, k - elem_idx, vec_idx);
         }
     }
 }
@@ -91,7 +101,7 @@ struct FloatKernel {
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         Sums<kRows, kTokens> sums;
         for_each_vector<kGroupElems, 16>(
-            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n) {
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int vec_idx) {
                 __m512 weights[kRows];
                 for (int tile_row = 0; tile_row < kRows; ++tile_row)
                     weights[tile_row] = Weights::load(w + tile_row * args.w_row_bytes, elem_idx, n);
@@ -102,7 +112,7 @@ struct FloatKernel {
                     const __m512 xv = n >= 16 ? _mm512_loadu_ps(x_at)
                                               : _mm512_maskz_loadu_ps(first_lanes_16(n), x_at);
                     for (int tile_row = 0; tile_row < kRows; ++tile_row) {
-                        __m512& sum = sums.acc[tile_row][tile_idx];
+                        __m512& sum = sums.at(tile_row, tile_idx, vec_idx);
                         sum = _mm512_fmadd_ps(weights[tile_row], xv, sum);
                     }
                 }
@@ -130,7 +140,7 @@ struct Bf16Kernel {
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         Sums<kRows, kTokens> sums;
         for_each_vector<kGroupElems, 32>(
-            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n) {
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int vec_idx) {
                 __m512bh weights[kRows];
                 for (int tile_row = 0; tile_row < kRows; ++tile_row)
                     weights[tile_row] =
@@ -141,7 +151,7 @@ struct Bf16Kernel {
                     const __m512bh xv =
                         (__m512bh)load(x + tile_idx * args.x_row_bytes, elem_idx, n);
                     for (int tile_row = 0; tile_row < kRows; ++tile_row) {
-                        __m512& sum = sums.acc[tile_row][tile_idx];
+                        __m512& sum = sums.at(tile_row, tile_idx, vec_idx);
                         sum = _mm512_dpbf16_ps(sum, xv, weights[tile_row]);
                     }
                 }
