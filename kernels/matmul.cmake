@@ -21,6 +21,6 @@ list(APPEND HEARTH_KERNEL_SOURCES
   ${matmul_avx2_sources}
   ${matmul_avx512_sources})
 set_source_files_properties(${matmul_avx2_sources}
-  PROPERTIES COMPILE_OPTIONS "${HEARTH_FLAGS_AVX2}")
+  PROPERTIES COMPILE_OPTIONS "${HEARTH_FLAGS_AVX2};-fno-tree-slp-vectorize")
 set_source_files_properties(${matmul_avx512_sources}
-  PROPERTIES COMPILE_OPTIONS "${HEARTH_FLAGS_AVX512}")
+  PROPERTIES COMPILE_OPTIONS "${HEARTH_FLAGS_AVX512};-fno-tree-slp-vectorize")

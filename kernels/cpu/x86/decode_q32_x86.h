@@ -35,16 +35,22 @@ struct QGroup {
 
 // rows[0..7] from the 16 bytes of nibbles at `qs` of each block (block b at qs + b * stride):
 // nibble layout of Q4/Q5: byte j holds element j (low nibble) and element j + 16 (high).
-inline void decode_nibbles(const uint8_t* qs, int64_t stride, QGroup* group) {
+// With high_in_place, rows 4..7 keep the high nibbles where they are (code * 16, one shift fewer
+// per row): for kernels whose integer dot cannot saturate on them (vpdpbusd), which divide
+// those rows' sums by 16 instead.
+inline void decode_nibbles(const uint8_t* qs, int64_t stride, QGroup* group,
+                           bool high_in_place = false) {
     __m256i raw[4];
     for (int block_idx = 0; block_idx < 4; ++block_idx)
         raw[block_idx] = load_lanes(qs + block_idx * stride, qs + (block_idx + 4) * stride);
     transpose_4x4_epi32(raw[0], raw[1], raw[2], raw[3]);  // raw[q]: bytes 4q..4q+3 per block
     const __m256i low_nibble = _mm256_set1_epi8(0x0f);
+    const __m256i high_nibble = _mm256_set1_epi8(static_cast<char>(0xf0));
     for (int quad_idx = 0; quad_idx < 4; ++quad_idx) {
         group->rows[quad_idx] = _mm256_and_si256(raw[quad_idx], low_nibble);
         group->rows[quad_idx + 4] =
-            _mm256_and_si256(_mm256_srli_epi16(raw[quad_idx], 4), low_nibble);
+            high_in_place ? _mm256_and_si256(raw[quad_idx], high_nibble)
+                          : _mm256_and_si256(_mm256_srli_epi16(raw[quad_idx], 4), low_nibble);
     }
 }
 
@@ -52,14 +58,7 @@ inline void decode_nibbles(const uint8_t* qs, int64_t stride, QGroup* group) {
 // element e); block b's qh at qh + b * stride. Row r covers elements 4 r' + i with bits 4 r + i
 // (rows 4..7 are elements 16 + 4 (r - 4) + i: the same formula), i.e. nibble r % 2 of byte r / 2.
 inline void add_fifth_bits(const uint8_t* qh, int64_t stride, QGroup* group) {
-    const __m256i high_bits = _mm256_setr_epi32(static_cast<int32_t>(load_u32(qh)),
-                                                static_cast<int32_t>(load_u32(qh + stride)),
-                                                static_cast<int32_t>(load_u32(qh + 2 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 3 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 4 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 5 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 6 * stride)),
-                                                static_cast<int32_t>(load_u32(qh + 7 * stride)));
+    const __m256i high_bits = load_dwords_x8(qh, stride);
     const __m256i sixteen = _mm256_set1_epi8(16);
     for (int row_idx = 0; row_idx < 8; ++row_idx) {
         // Byte row_idx / 2 of each dword, copied into all four of its bytes.

@@ -48,44 +48,87 @@ struct WeightsF16 {
     }
 };
 
-// F32 / F16 weights against float activations; 32 elements per group.
+// Accumulators of one micro-kernel call. A call with one or two tokens keeps two sums per
+// (row, token), alternating by vector, so a lone row and token still has two FMA chains in
+// flight; with more tokens, the tokens give the independent chains. The split depends on the
+// token count only, so a row sums in the same order whatever the rows beside it.
+template <int kRows, int kTokens>
+struct Sums {
+    static constexpr int kSplit = kTokens <= 2 ? 2 : 1;
+    __m256 acc[kRows][kTokens][kSplit];
+
+    Sums() {
+        for (auto& row : acc)
+            for (auto& sums : row)
+                for (__m256& sum : sums) sum = _mm256_setzero_ps();
+    }
+    __m256& at(int tile_row, int tile_idx, int vec_idx) {
+        return acc[tile_row][tile_idx][vec_idx % kSplit];
+    }
+    void store(float* out) const {
+        for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+            for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
+                __m256 total = acc[tile_row][tile_idx][0];
+                for (int split_idx = 1; split_idx < kSplit; ++split_idx)
+                    total = _mm256_add_ps(total, acc[tile_row][tile_idx][split_idx]);
+                out[tile_row * kTokens + tile_idx] = x86::hsum(total);
+            }
+        }
+    }
+};
+
+// Runs step(elem_idx, n, vec_idx) over the vectors of groups [group_begin, group_end): full
+// groups first (n = kVecElems, constant), then the one group that may end inside the row (n = the
+// elements left, so the step loads partially).
+template <int64_t kGroupElems, int64_t kVecElems, typename Step>
+inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, Step step) {
+    constexpr int kVecs = static_cast<int>(kGroupElems / kVecElems);
+    const int64_t full_end = group_end < k / kGroupElems ? group_end : k / kGroupElems;
+    for (int64_t group_idx = group_begin; group_idx < full_end; ++group_idx) {
+        for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx)
+            step(group_idx * kGroupElems + kVecElems * vec_idx, kVecElems, vec_idx);
+    }
+    for (int64_t group_idx = full_end > group_begin ? full_end : group_begin; group_idx < group_end;
+         ++group_idx) {
+        for (int vec_idx = 0; vec_idx < kVecs; ++vec_idx) {
+            const int64_t elem_idx = group_idx * kGroupElems + kVecElems * vec_idx;
+            if (elem_idx >= k) break;
+            step(elem_idx, k - elem_idx, vec_idx);
+        }
+    }
+}
+
+// F32 / F16 weights against float activations; 32 elements (4 vectors) per group.
 template <class Weights>
 struct FloatKernel {
     static constexpr int64_t kGroupElems = 32;
+    static constexpr int kMatvecRows = 4;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 16;  // 8 tokens x 512 floats = 16 KiB
 
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
-        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
+        const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
-        // Independent accumulators hide the FMA latency when few tokens share a weight vector.
-        constexpr int kSplit = kTokens == 1 ? 4 : kTokens == 2 ? 2 : 1;
-        __m256 acc[kTokens][kSplit];
-        for (auto& sums : acc)
-            for (__m256& sum : sums) sum = _mm256_setzero_ps();
-        for (int64_t group_idx = group_begin; group_idx < group_end; ++group_idx) {
-            for (int vec_idx = 0; vec_idx < 4; ++vec_idx) {
-                const int64_t elem_idx = group_idx * kGroupElems + 8 * vec_idx;
-                const int64_t n = args.k - elem_idx;
-                if (n <= 0) break;
-                const __m256 w = Weights::load(w_row, elem_idx, n);
-                // Hot loop: one weight vector against each token.
+        Sums<kRows, kTokens> sums;
+        for_each_vector<kGroupElems, 8>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int vec_idx) {
+                __m256 weights[kRows];
+                for (int tile_row = 0; tile_row < kRows; ++tile_row)
+                    weights[tile_row] = Weights::load(w + tile_row * args.w_row_bytes, elem_idx, n);
+                // Hot loop: each token's activation vector, loaded once, against the rows.
                 for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-                    const float* x_at =
-                        reinterpret_cast<const float*>(x + tile_idx * args.x_row_bytes) + elem_idx;
-                    __m256& sum = acc[tile_idx][vec_idx % kSplit];
-                    sum = _mm256_fmadd_ps(w, load_floats(x_at, n), sum);
+                    const __m256 xv = load_floats(
+                        reinterpret_cast<const float*>(x + tile_idx * args.x_row_bytes) + elem_idx,
+                        n);
+                    for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                        __m256& sum = sums.at(tile_row, tile_idx, vec_idx);
+                        sum = _mm256_fmadd_ps(weights[tile_row], xv, sum);
+                    }
                 }
-            }
-        }
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            __m256 total = acc[tile_idx][0];
-            for (int split_idx = 1; split_idx < kSplit; ++split_idx)
-                total = _mm256_add_ps(total, acc[tile_idx][split_idx]);
-            out[tile_idx] = x86::hsum(total);
-        }
+            });
+        sums.store(out);
     }
 };
 
@@ -107,42 +150,36 @@ inline void load_bf16_x16(const uint8_t* at, int64_t n, __m256* even, __m256* od
 // BF16 weights against bf16 activations; 32 elements (two vectors of 16 bf16) per group.
 struct Bf16Kernel {
     static constexpr int64_t kGroupElems = 32;
+    static constexpr int kMatvecRows = 4;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 32;  // 8 tokens x 1024 bf16 = 16 KiB
 
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
-        const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
+        const auto* w = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
-        constexpr int kSplit = kTokens == 1 ? 2 : 1;
-        __m256 acc[kTokens][kSplit];
-        for (auto& sums : acc)
-            for (__m256& sum : sums) sum = _mm256_setzero_ps();
-        for (int64_t group_idx = group_begin; group_idx < group_end; ++group_idx) {
-            for (int vec_idx = 0; vec_idx < 2; ++vec_idx) {
-                const int64_t elem_idx = group_idx * kGroupElems + 16 * vec_idx;
-                const int64_t n = args.k - elem_idx;
-                if (n <= 0) break;
-                __m256 w_even, w_odd;
-                load_bf16_x16(w_row + 2 * elem_idx, n, &w_even, &w_odd);
-                // Hot loop: 16 weights against each token.
+        Sums<kRows, kTokens> sums;
+        for_each_vector<kGroupElems, 16>(
+            args.k, group_begin, group_end, [&](int64_t elem_idx, int64_t n, int vec_idx) {
+                __m256 w_even[kRows], w_odd[kRows];
+                for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                    load_bf16_x16(w + tile_row * args.w_row_bytes + 2 * elem_idx, n,
+                                  &w_even[tile_row], &w_odd[tile_row]);
+                }
+                // Hot loop: 16 activations of each token, loaded once, against the rows.
                 for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
                     __m256 x_even, x_odd;
                     load_bf16_x16(x + tile_idx * args.x_row_bytes + 2 * elem_idx, n, &x_even,
                                   &x_odd);
-                    __m256& sum = acc[tile_idx][vec_idx % kSplit];
-                    sum = _mm256_fmadd_ps(w_even, x_even, sum);
-                    sum = _mm256_fmadd_ps(w_odd, x_odd, sum);
+                    for (int tile_row = 0; tile_row < kRows; ++tile_row) {
+                        __m256& sum = sums.at(tile_row, tile_idx, vec_idx);
+                        sum = _mm256_fmadd_ps(w_even[tile_row], x_even, sum);
+                        sum = _mm256_fmadd_ps(w_odd[tile_row], x_odd, sum);
+                    }
                 }
-            }
-        }
-        for (int tile_idx = 0; tile_idx < kTokens; ++tile_idx) {
-            __m256 total = acc[tile_idx][0];
-            for (int split_idx = 1; split_idx < kSplit; ++split_idx)
-                total = _mm256_add_ps(total, acc[tile_idx][split_idx]);
-            out[tile_idx] = x86::hsum(total);
-        }
+            });
+        sums.store(out);
     }
 };
 

@@ -13,7 +13,7 @@
 
 #include "kernels/cpu/act_format.h"
 #include "kernels/cpu/matmul_tiles.h"
-#include "kernels/cpu/x86/decode_k_x86.h"
+#include "kernels/cpu/x86/avx2/decode_k_avx2.h"
 #include "kernels/cpu/x86/matmul_x86.h"
 
 namespace hearth::kernels::cpu::avx2 {
@@ -35,7 +35,7 @@ inline void per_position(__m128i values, float factor, __m256 out[2]) {
                            scale);
 }
 
-inline void to_lanes(const x86::KChunks& chunks, KBlock* block) {
+inline void to_lanes(const KChunks& chunks, KBlock* block) {
     for (int half_idx = 0; half_idx < 2; ++half_idx) {
         __m256i* rows = block->rows[half_idx];
         for (int reg_idx = 0; reg_idx < 4; ++reg_idx)
@@ -49,19 +49,21 @@ inline void to_lanes(const x86::KChunks& chunks, KBlock* block) {
 template <class Decode, int kRowsPerAdd>
 struct KKernel {
     static constexpr int64_t kGroupElems = kQ8x256Block;
+    static constexpr int kMatvecRows = 1;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 8;  // 8 tokens x 8 super-blocks x 324 bytes = 20 KiB
 
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
+        static_assert(kRows == 1, "one row per call");
         const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         const __m256i ones = _mm256_set1_epi16(1);
         __m256 acc[kTokens];
         for (__m256& sum : acc) sum = _mm256_setzero_ps();
         for (int64_t block_idx = group_begin; block_idx < group_end; ++block_idx) {
-            x86::KChunks chunks;
+            KChunks chunks;
             Decode::decode(w_row + block_idx * Decode::kBlockBytes, &chunks);
             KBlock block;
             to_lanes(chunks, &block);
@@ -100,19 +102,19 @@ struct KKernel {
 }  // namespace
 
 void matmul_q2_k(const MatmulArgs& args) {
-    run_matmul<KKernel<x86::DecodeQ2_K, 4>>(args);
+    run_matmul<KKernel<DecodeQ2_K, 4>>(args);
 }
 void matmul_q3_k(const MatmulArgs& args) {
-    run_matmul<KKernel<x86::DecodeQ3_K, 4>>(args);
+    run_matmul<KKernel<DecodeQ3_K, 4>>(args);
 }
 void matmul_q4_k(const MatmulArgs& args) {
-    run_matmul<KKernel<x86::DecodeQ4_K, 4>>(args);
+    run_matmul<KKernel<DecodeQ4_K, 4>>(args);
 }
 void matmul_q5_k(const MatmulArgs& args) {
-    run_matmul<KKernel<x86::DecodeQ5_K, 4>>(args);
+    run_matmul<KKernel<DecodeQ5_K, 4>>(args);
 }
 void matmul_q6_k(const MatmulArgs& args) {
-    run_matmul<KKernel<x86::DecodeQ6_K, 2>>(args);
+    run_matmul<KKernel<DecodeQ6_K, 2>>(args);
 }
 
 }  // namespace hearth::kernels::cpu::avx2

@@ -71,12 +71,14 @@ struct Signed {  // codes -128..127
 template <class Decode, class Dot>
 struct Q32Kernel {
     static constexpr int64_t kGroupElems = kQ8x32GroupElems;
+    static constexpr int kMatvecRows = 1;
     static constexpr int kMaxTokens = 8;
     static constexpr int64_t kChunkGroups = 8;  // 8 tokens x 8 groups x 320 bytes = 20 KiB
 
-    template <int kTokens>
+    template <int kRows, int kTokens>
     static void dot(const MatmulArgs& args, int64_t row_idx, int64_t token_idx, int64_t group_begin,
                     int64_t group_end, float* out) {
+        static_assert(kRows == 1, "one row per call");
         const auto* w_row = static_cast<const uint8_t*>(args.w) + row_idx * args.w_row_bytes;
         const auto* x = static_cast<const uint8_t*>(args.x) + token_idx * args.x_row_bytes;
         const int64_t n_blocks = args.k / kQ8x32Block;

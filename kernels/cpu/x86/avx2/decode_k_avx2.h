@@ -1,4 +1,4 @@
-// Decoders for the K-quants (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K): one 256-element super-block of one
+// AVX2 decoders for the K-quants (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K): one 256-element super-block of one
 // weight row becomes unsigned codes in natural element order plus per-sub-block integers, such
 // that with sub-blocks j of 16 elements
 //
@@ -13,7 +13,8 @@
 //   Q6_K   q (0..63)               sc_j (int8)      sc_j           d      -32 d  (q_w = code - 32)
 //
 // Every type decodes into 8 chunks of 32 consecutive elements (one 256-bit vector each); the
-// kernels transpose those into the Q8x256 lane order (act_format.h). AVX2 intrinsics; internal
+// AVX2 kernel transposes those into the Q8x256 lane order (act_format.h). (The AVX-512 kernel
+// decodes straight into that order with dword permutes: avx512/decode_k_avx512.h.) Internal
 // linkage (see simd_x86.h).
 #pragma once
 
@@ -23,7 +24,7 @@
 
 #include "kernels/cpu/x86/simd_x86.h"
 
-namespace hearth::kernels::cpu::x86 {
+namespace hearth::kernels::cpu::avx2 {
 namespace {
 
 struct KChunks {
@@ -51,7 +52,7 @@ inline __m256i move_bit(__m256i v, int bit, int to) {
 inline void decode_2bit(const uint8_t* qs, __m256i chunks[8]) {
     const __m256i three = _mm256_set1_epi8(3);
     for (int half_idx = 0; half_idx < 2; ++half_idx) {
-        const __m256i packed = loadu_256(qs + 32 * half_idx);
+        const __m256i packed = x86::loadu_256(qs + 32 * half_idx);
         for (int shift_idx = 0; shift_idx < 4; ++shift_idx)
             chunks[4 * half_idx + shift_idx] = bits_at(packed, 2 * shift_idx, three);
     }
@@ -61,7 +62,7 @@ inline void decode_2bit(const uint8_t* qs, __m256i chunks[8]) {
 inline void decode_4bit(const uint8_t* qs, __m256i chunks[8]) {
     const __m256i low_nibble = _mm256_set1_epi8(0x0f);
     for (int chunk_idx = 0; chunk_idx < 4; ++chunk_idx) {
-        const __m256i packed = loadu_256(qs + 32 * chunk_idx);
+        const __m256i packed = x86::loadu_256(qs + 32 * chunk_idx);
         chunks[2 * chunk_idx] = _mm256_and_si256(packed, low_nibble);
         chunks[2 * chunk_idx + 1] = bits_at(packed, 4, low_nibble);
     }
@@ -70,9 +71,9 @@ inline void decode_4bit(const uint8_t* qs, __m256i chunks[8]) {
 // The 6-bit scales and minimums of Q4_K/Q5_K (12 bytes), one per sub-block of 32, each repeated
 // for the two sub-blocks of 16 it covers.
 inline void unpack_scales_k4(const uint8_t* packed, __m128i* scales, __m128i* mins) {
-    const uint32_t word0 = load_u32(packed);
-    const uint32_t word1 = load_u32(packed + 4);
-    const uint32_t word2 = load_u32(packed + 8);
+    const uint32_t word0 = x86::load_u32(packed);
+    const uint32_t word1 = x86::load_u32(packed + 4);
+    const uint32_t word2 = x86::load_u32(packed + 8);
     const uint32_t scales_low = word0 & 0x3f3f3f3fu;  // sub-blocks 0-3
     const uint32_t mins_low = word1 & 0x3f3f3f3fu;
     const uint32_t scales_high = (word2 & 0x0f0f0f0fu) | ((word0 >> 6) & 0x03030303u) << 4;
@@ -89,12 +90,12 @@ struct DecodeQ2_K {
     static constexpr int64_t kBlockBytes = 84;  // scales[16], qs[64], d, dmin
     static void decode(const uint8_t* block, KChunks* out) {
         decode_2bit(block + 16, out->chunks);
-        const __m128i packed = loadu_128(block);
+        const __m128i packed = x86::loadu_128(block);
         const __m128i low_nibble = _mm_set1_epi8(0x0f);
         out->scales = _mm_and_si128(packed, low_nibble);
         out->mins = _mm_and_si128(_mm_srli_epi16(packed, 4), low_nibble);
-        out->d = half_to_float(block + 80);
-        out->dmin = -half_to_float(block + 82);
+        out->d = x86::half_to_float(block + 80);
+        out->dmin = -x86::half_to_float(block + 82);
     }
 };
 
@@ -103,16 +104,16 @@ struct DecodeQ3_K {
     static void decode(const uint8_t* block, KChunks* out) {
         decode_2bit(block + 32, out->chunks);
         // Bit m of hmask[l] is the high bit of element 32 m + l: code = low + 4 * bit.
-        const __m256i hmask = loadu_256(block);
+        const __m256i hmask = x86::loadu_256(block);
         for (int chunk_idx = 0; chunk_idx < 8; ++chunk_idx)
             out->chunks[chunk_idx] =
                 _mm256_or_si256(out->chunks[chunk_idx], move_bit(hmask, chunk_idx, 2));
         // 16 6-bit scales: low nibbles in bytes 0-7 (sub-blocks 0-7 low nibble, 8-15 high
         // nibble), top two bits in bytes 8-11 (sub-block 4 a + c: bits 2a of byte 8 + c).
         const uint8_t* packed = block + 96;
-        const uint32_t word0 = load_u32(packed);
-        const uint32_t word1 = load_u32(packed + 4);
-        const uint32_t word2 = load_u32(packed + 8);
+        const uint32_t word0 = x86::load_u32(packed);
+        const uint32_t word1 = x86::load_u32(packed + 4);
+        const uint32_t word2 = x86::load_u32(packed + 8);
         const uint32_t low_nibbles = 0x0f0f0f0fu, two_bits = 0x03030303u;
         const __m128i scales = _mm_setr_epi32(
             static_cast<int32_t>((word0 & low_nibbles) | (word2 & two_bits) << 4),
@@ -121,7 +122,7 @@ struct DecodeQ3_K {
             static_cast<int32_t>(((word1 >> 4) & low_nibbles) | ((word2 >> 6) & two_bits) << 4));
         out->scales = _mm_sub_epi8(scales, _mm_set1_epi8(32));
         out->mins = out->scales;
-        out->d = half_to_float(block + 108);
+        out->d = x86::half_to_float(block + 108);
         out->dmin = -4.0f * out->d;
     }
 };
@@ -131,8 +132,8 @@ struct DecodeQ4_K {
     static void decode(const uint8_t* block, KChunks* out) {
         decode_4bit(block + 16, out->chunks);
         unpack_scales_k4(block + 4, &out->scales, &out->mins);
-        out->d = half_to_float(block);
-        out->dmin = -half_to_float(block + 2);
+        out->d = x86::half_to_float(block);
+        out->dmin = -x86::half_to_float(block + 2);
     }
 };
 
@@ -141,13 +142,13 @@ struct DecodeQ5_K {
     static void decode(const uint8_t* block, KChunks* out) {
         decode_4bit(block + 48, out->chunks);
         // Bit m of qh[l] is the fifth bit of element 32 m + l.
-        const __m256i qh = loadu_256(block + 16);
+        const __m256i qh = x86::loadu_256(block + 16);
         for (int chunk_idx = 0; chunk_idx < 8; ++chunk_idx)
             out->chunks[chunk_idx] =
                 _mm256_or_si256(out->chunks[chunk_idx], move_bit(qh, chunk_idx, 4));
         unpack_scales_k4(block + 4, &out->scales, &out->mins);
-        out->d = half_to_float(block);
-        out->dmin = -half_to_float(block + 2);
+        out->d = x86::half_to_float(block);
+        out->dmin = -x86::half_to_float(block + 2);
     }
 };
 
@@ -159,9 +160,9 @@ struct DecodeQ6_K {
         const __m256i low_nibble = _mm256_set1_epi8(0x0f);
         const __m256i top_bits = _mm256_set1_epi8(0x30);
         for (int half_idx = 0; half_idx < 2; ++half_idx) {
-            const __m256i ql0 = loadu_256(block + 64 * half_idx);
-            const __m256i ql1 = loadu_256(block + 64 * half_idx + 32);
-            const __m256i qh = loadu_256(block + 128 + 32 * half_idx);
+            const __m256i ql0 = x86::loadu_256(block + 64 * half_idx);
+            const __m256i ql1 = x86::loadu_256(block + 64 * half_idx + 32);
+            const __m256i qh = x86::loadu_256(block + 128 + 32 * half_idx);
             __m256i* chunks = out->chunks + 4 * half_idx;
             chunks[0] = _mm256_or_si256(_mm256_and_si256(ql0, low_nibble),
                                         _mm256_and_si256(_mm256_slli_epi16(qh, 4), top_bits));
@@ -171,12 +172,12 @@ struct DecodeQ6_K {
                 _mm256_or_si256(bits_at(ql0, 4, low_nibble), _mm256_and_si256(qh, top_bits));
             chunks[3] = _mm256_or_si256(bits_at(ql1, 4, low_nibble), bits_at(qh, 2, top_bits));
         }
-        out->scales = loadu_128(block + 192);
+        out->scales = x86::loadu_128(block + 192);
         out->mins = out->scales;
-        out->d = half_to_float(block + 208);
+        out->d = x86::half_to_float(block + 208);
         out->dmin = -32.0f * out->d;
     }
 };
 
 }  // namespace
-}  // namespace hearth::kernels::cpu::x86
+}  // namespace hearth::kernels::cpu::avx2
