@@ -2,7 +2,7 @@
 add_compile_options(-Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # g++ 12 reports false positives for these in optimised builds of std containers.
-  add_compile_options(-Wno-stringop-overflow -Wno-array-bounds -Wno-maybe-uninitialized)
+  add_compile_options(-Wno-stringop-overflow -Wno-array-bounds -Wno-maybe-uninitialized -Wno-restrict)
 endif()
 
 if(HEARTH_SANITIZE)

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "engine/llm/generation.h"
 #include "engine/llm/sampler.h"
 
 namespace hearth::serving {
@@ -26,8 +27,15 @@ struct ChatMessage {
     std::string content;
 };
 
-enum class FinishReason { kStop, kLength, kCancelled, kError };
-const char* finish_reason_name(FinishReason reason);      // "stop", "length", "cancelled", "error"
+// Results stream back as the engine's events (engine/llm/generation.h).
+using engine::FinishEvent;
+using engine::FinishReason;
+using engine::finish_reason_name;
+using engine::TokenEvent;
+using engine::TokenLogprob;
+using engine::Timings;
+using engine::Usage;
+using GenerateSink = engine::GenerationSink;
 
 struct GenerateRequest {
     std::string model;                      // catalog id; empty: the default model
@@ -45,54 +53,9 @@ struct GenerateRequest {
     bool json_mode = false;                 // constrain output to one JSON object
 
     Priority priority = Priority::kNormal;
-    std::optional<std::chrono::steady_clock::time_point> deadline;  // fail with kTimeout after
+    std::optional<std::chrono::steady_clock::time_point> deadline;  // must start before this
     std::optional<int64_t> keep_alive_ms;   // per-request keep-alive (0: unload after, -1: never)
     std::string client_key;                 // who asks (API key id) for quotas; empty: anonymous
-};
-
-struct TokenLogprob {
-    int32_t token = 0;
-    std::string text;
-    float logprob = 0.0f;
-};
-
-struct TokenEvent {
-    int32_t choice = 0;
-    std::string text;                       // complete UTF-8; may be empty while a stop string is pending
-    int32_t token = -1;
-    std::optional<TokenLogprob> chosen;     // with top_logprobs >= 0
-    std::vector<TokenLogprob> top;          // top_logprobs alternatives
-};
-
-struct Usage {
-    int32_t prompt_tokens = 0;
-    int32_t cached_prompt_tokens = 0;       // prompt tokens whose KV came from the prefix cache
-    int32_t completion_tokens = 0;
-};
-
-struct Timings {
-    double queue_seconds = 0;               // submitted -> admitted to the engine
-    double time_to_first_token = 0;         // submitted -> first token
-    double generate_seconds = 0;            // first token -> finish
-};
-
-struct FinishEvent {
-    int32_t choice = 0;
-    FinishReason reason = FinishReason::kStop;
-    Usage usage;                            // per choice; prompt counted in every choice
-    Timings timings;
-};
-
-// Receives one request's events. Called from engine threads, possibly before submit() returns:
-// implementations must be thread-safe, return quickly and never block (post to an I/O strand).
-// Order per choice: on_token* then exactly one on_finish; on_error instead of any finish when the
-// whole request fails (then no further events).
-class GenerateSink {
-public:
-    virtual ~GenerateSink() = default;
-    virtual void on_token(const TokenEvent& event) = 0;
-    virtual void on_finish(const FinishEvent& event) = 0;
-    virtual void on_error(const Error& error) = 0;
 };
 
 struct EmbedRequest {

@@ -48,8 +48,11 @@ LlmExecutor::LlmExecutor(const arch::LlmModel& model, KvCache& cache, const Exec
     floats(up_, n_tok * hp_.n_ff);             // FFN up               [token][n_ff]
     floats(proj_, n_tok * hp_.n_embd);         // Wo / Wdown output    [token][n_embd]
     floats(rope_cache_, n_tok * hp_.rope_dims);  // cos/sin pairs      [token][rope_dims]
+    if (config_.max_logit_rows <= 0) config_.max_logit_rows = config_.max_output_rows;
+    config_.max_logit_rows = std::min(config_.max_logit_rows, config_.max_output_rows);
     floats(hidden_, static_cast<int64_t>(config_.max_output_rows) * hp_.n_embd);
-    floats(logits_, static_cast<int64_t>(config_.max_output_rows) * hp_.n_vocab);
+    floats(logits_, static_cast<int64_t>(config_.max_logit_rows) * hp_.n_vocab);
+    floats(logit_input_, static_cast<int64_t>(config_.max_logit_rows) * hp_.n_embd);
 
     // The widest prepared activation row any weight of this model needs.
     const arch::LlmWeights& weights = model.weights();
@@ -64,7 +67,7 @@ LlmExecutor::LlmExecutor(const arch::LlmModel& model, KvCache& cache, const Exec
             widen(*w);
     act_row_bytes_max_ = (act_row_bytes_max_ + 63) / 64 * 64;
     for (AlignedBuffer& act : act_) {
-        act.resize(static_cast<size_t>(std::max<int64_t>(n_tok, config_.max_output_rows) * act_row_bytes_max_));
+        act.resize(static_cast<size_t>(std::max<int64_t>(n_tok, config_.max_logit_rows) * act_row_bytes_max_));
         scratch_bytes_ += act.size();
     }
 
@@ -73,10 +76,13 @@ LlmExecutor::LlmExecutor(const arch::LlmModel& model, KvCache& cache, const Exec
     kv_slot_.resize(static_cast<size_t>(n_tok));
     item_of_.resize(static_cast<size_t>(n_tok));
     out_token_.resize(static_cast<size_t>(config_.max_output_rows));
+    logit_slot_.resize(static_cast<size_t>(config_.max_output_rows));
+    logit_rows_.resize(static_cast<size_t>(config_.max_logit_rows));
 }
 
 const float* LlmExecutor::logits(int32_t row_idx) const {
-    return logits_.as<float>() + static_cast<int64_t>(row_idx) * hp_.n_vocab;
+    const int32_t slot = logit_slot_[static_cast<size_t>(row_idx)];
+    return slot < 0 ? nullptr : logits_.as<float>() + static_cast<int64_t>(slot) * hp_.n_vocab;
 }
 
 const float* LlmExecutor::hidden(int32_t row_idx) const {
@@ -87,7 +93,7 @@ Status LlmExecutor::execute(std::span<const StepItem> items, ThreadPool& pool) {
     // Validate the step and lay out its tokens.
     int64_t n_tokens = 0;
     int32_t n_out = 0;
-    step_logits_ = false;
+    int32_t n_logit = 0;
     const int32_t block_size = cache_.block_size();
     for (size_t item_idx = 0; item_idx < items.size(); ++item_idx) {
         const StepItem& item = items[item_idx];
@@ -115,14 +121,20 @@ Status LlmExecutor::execute(std::span<const StepItem> items, ThreadPool& pool) {
                 if (n_out >= config_.max_output_rows)
                     return Error::make(Errc::kOutOfRange, "a step of more than {} output rows",
                                        config_.max_output_rows);
-                out_token_[static_cast<size_t>(n_out++)] = static_cast<int32_t>(n_tokens + tok_idx);
-                step_logits_ = step_logits_ || item.logits;
+                if (item.logits && n_logit >= config_.max_logit_rows)
+                    return Error::make(Errc::kOutOfRange, "a step of more than {} rows of logits",
+                                       config_.max_logit_rows);
+                out_token_[static_cast<size_t>(n_out)] = static_cast<int32_t>(n_tokens + tok_idx);
+                logit_slot_[static_cast<size_t>(n_out)] = item.logits ? n_logit : -1;
+                if (item.logits) logit_rows_[static_cast<size_t>(n_logit++)] = n_out;
+                ++n_out;
             }
         }
         n_tokens += n_new;
     }
     n_tokens_ = n_tokens;
     n_out_rows_ = n_out;
+    n_logit_rows_ = n_logit;
     if (n_tokens == 0) return {};
 
     if (attn_scratch_.size() != static_cast<size_t>(pool.size())) {
@@ -354,10 +366,21 @@ void LlmExecutor::run_step(const ThreadCtx& ctx, std::span<const StepItem> items
         const int64_t tok_idx = out_token_[static_cast<size_t>(row_idx)];
         ops.rms_norm(x + tok_idx * n_embd, weights.output_norm.data(), hidden + row_idx * n_embd, n_embd, eps);
     }
+    if (n_logit_rows_ == 0) return;
     ctx.sync();
-    if (!step_logits_) return;
-    const MatmulJob output[1] = {{&weights.output, hidden, n_embd, logits_.as<float>(), hp_.n_vocab}};
-    run_matmuls(ctx, output, n_out_rows_);
+    // Logits for the rows that asked: gather their hidden states when not all rows did.
+    const float* logit_input = hidden;
+    if (n_logit_rows_ != n_out_rows_) {
+        float* gathered = logit_input_.as<float>();
+        const Range my_logit_rows = ctx.split(n_logit_rows_);
+        for (int64_t slot = my_logit_rows.begin; slot < my_logit_rows.end; ++slot)
+            std::memcpy(gathered + slot * n_embd, hidden + logit_rows_[static_cast<size_t>(slot)] * n_embd,
+                        static_cast<size_t>(n_embd) * sizeof(float));
+        logit_input = gathered;
+    }
+    ctx.sync();
+    const MatmulJob output[1] = {{&weights.output, logit_input, n_embd, logits_.as<float>(), hp_.n_vocab}};
+    run_matmuls(ctx, output, n_logit_rows_);
     ctx.sync();
 }
 

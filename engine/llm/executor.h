@@ -41,13 +41,13 @@ struct StepItem {
     std::span<const int32_t> tokens;    // appended at positions n_cached, n_cached + 1, ...
     OutputRows output = OutputRows::kLast;
     int32_t output_first = 0;           // with kAll: only tokens at index >= output_first output
-    bool logits = true;                 // false: hidden states only (embeddings); a step computes
-                                        // logits for all its output rows if any item asks
+    bool logits = true;                 // false: hidden states only (embeddings)
 };
 
 struct ExecutorConfig {
     int32_t max_step_tokens = 512;      // tokens one step may carry
-    int32_t max_output_rows = 64;       // rows of logits / hidden states one step may produce
+    int32_t max_output_rows = 64;       // output rows (final hidden states) one step may produce
+    int32_t max_logit_rows = 0;         // of which rows with logits; 0: max_output_rows
 };
 
 class LlmExecutor {
@@ -63,7 +63,8 @@ public:
     Status execute(std::span<const StepItem> items, ThreadPool& pool);
 
     int32_t n_output_rows() const { return n_out_rows_; }
-    // Logits (n_vocab floats) of output row `row_idx` of the last step (rows with logits only).
+    // Logits (n_vocab floats) of output row `row_idx` of the last step (rows whose item asked
+    // for logits; nullptr for the others).
     const float* logits(int32_t row_idx) const;
     // Final-normed hidden state (n_embd floats) of output row `row_idx`.
     const float* hidden(int32_t row_idx) const;
@@ -93,8 +94,11 @@ private:
     // Per step token: position, (block, slot) for the KV store, item index.
     std::vector<int32_t> pos_, kv_block_, kv_slot_, item_of_;
     std::vector<int32_t> out_token_;    // step token index of each output row
+    std::vector<int32_t> logit_slot_;   // row -> row of logits_, or -1
+    std::vector<int32_t> logit_rows_;   // logits_ row -> output row
     int32_t n_out_rows_ = 0;
-    bool step_logits_ = false;
+    int32_t n_logit_rows_ = 0;
+    AlignedBuffer logit_input_;         // [logit row][n_embd] hidden rows gathered for the matmul
     int64_t n_tokens_ = 0;
     std::atomic<int64_t> attn_next_unit_{0};
 };

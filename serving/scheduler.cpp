@@ -1,0 +1,465 @@
+#include "serving/scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+
+#include <filesystem>
+
+#include "arch/llm_hparams.h"
+#include "base/log.h"
+#include "formats/gguf.h"
+#include "serving/prompt.h"
+
+namespace hearth::serving {
+
+using Clock = std::chrono::steady_clock;
+
+const char* priority_name(Priority priority) {
+    switch (priority) {
+        case Priority::kUrgent: return "urgent";
+        case Priority::kHigh: return "high";
+        case Priority::kNormal: return "normal";
+        case Priority::kLow: return "low";
+    }
+    return "normal";
+}
+
+std::optional<Priority> parse_priority(std::string_view name) {
+    if (name == "urgent") return Priority::kUrgent;
+    if (name == "high") return Priority::kHigh;
+    if (name == "normal") return Priority::kNormal;
+    if (name == "low") return Priority::kLow;
+    return std::nullopt;
+}
+
+const char* model_state_name(ModelState state) {
+    switch (state) {
+        case ModelState::kAvailable: return "available";
+        case ModelState::kLoading: return "loading";
+        case ModelState::kLoaded: return "loaded";
+        case ModelState::kFailed: return "failed";
+    }
+    return "available";
+}
+
+class Scheduler final : public Service {
+public:
+    explicit Scheduler(ServiceConfig config);
+    ~Scheduler() override;
+
+    Result<RequestId> submit(GenerateRequest request, std::shared_ptr<GenerateSink> sink) override;
+    Status cancel(RequestId id) override;
+    Result<EmbedResult> embed(EmbedRequest request) override;
+    Result<std::vector<int32_t>> tokenize(const std::string& model, const std::string& text, bool add_special,
+                                          bool parse_special) override;
+    Result<std::string> detokenize(const std::string& model, const std::vector<int32_t>& tokens) override;
+    Result<std::string> apply_template(const std::string& model, const std::vector<ChatMessage>& messages,
+                                       bool add_generation_prompt) override;
+    Result<std::vector<std::string>> token_pieces(const std::string& model, const std::vector<int32_t>& tokens) override;
+    std::vector<ModelInfo> list_models() override;
+    Result<ModelInfo> model_info(const std::string& id) override;
+    std::string default_model() override { return default_model_; }
+    bool ready() override;
+    QueueStats queue_stats() override;
+    void stop_accepting() override;
+    void drain(std::chrono::milliseconds deadline) override;
+
+    manager::ModelManager& manager() { return *manager_; }
+
+private:
+    struct Tracked;
+    class SinkAdapter;
+
+    Result<std::string> resolve_model(const std::string& requested) const;
+    void dispatch(const std::shared_ptr<Tracked>& tracked, Result<manager::Lease> lease);
+    void forget(RequestId id, FinishReason outcome);
+    ModelInfo describe(const manager::ModelStatus& status);
+
+    ServiceConfig config_;
+    std::unique_ptr<manager::ModelManager> manager_;
+    std::string default_model_;
+
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    std::map<RequestId, std::shared_ptr<Tracked>> tracked_;
+    RequestId next_id_ = 1;
+    bool accepting_ = true;
+    int64_t completed_ = 0, failed_ = 0, cancelled_ = 0;
+};
+
+// One request from submit() to its last event.
+struct Scheduler::Tracked {
+    RequestId id = 0;
+    GenerateRequest request;
+    std::string model_id;
+    std::shared_ptr<GenerateSink> client;
+    bool cancelled = false;
+    bool started = false;             // handed to an engine
+    engine::LlmEngine* engine = nullptr;
+    uint64_t engine_request = 0;
+    Clock::time_point submitted = Clock::now();
+};
+
+// Forwards engine events to the client's sink, holds the model lease until every choice has
+// finished, then retires the request.
+class Scheduler::SinkAdapter final : public GenerateSink {
+public:
+    SinkAdapter(Scheduler* scheduler, std::shared_ptr<Tracked> tracked, manager::Lease lease)
+        : scheduler_(scheduler), tracked_(std::move(tracked)), lease_(std::move(lease)),
+          unfinished_(tracked_->request.n_choices) {}
+
+    void on_token(const TokenEvent& event) override { tracked_->client->on_token(event); }
+    void on_finish(const FinishEvent& event) override {
+        tracked_->client->on_finish(event);
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (event.reason == FinishReason::kCancelled) any_cancelled_ = true;
+        if (--unfinished_ == 0) retire(any_cancelled_ ? FinishReason::kCancelled : FinishReason::kStop);
+    }
+    void on_error(const Error& error) override {
+        tracked_->client->on_error(error);
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (unfinished_ > 0) {
+            unfinished_ = 0;
+            retire(FinishReason::kError);
+        }
+    }
+
+private:
+    void retire(FinishReason outcome) {
+        if (tracked_->request.keep_alive_ms)
+            scheduler_->manager_->touch_keep_alive(tracked_->model_id, *tracked_->request.keep_alive_ms);
+        lease_ = manager::Lease();  // the model may be evicted or unloaded from now on
+        scheduler_->forget(tracked_->id, outcome);
+    }
+
+    Scheduler* scheduler_;
+    std::shared_ptr<Tracked> tracked_;
+    manager::Lease lease_;
+    std::mutex mutex_;
+    int32_t unfinished_;
+    bool any_cancelled_ = false;
+};
+
+Scheduler::Scheduler(ServiceConfig config) : config_(std::move(config)) {
+    default_model_ = config_.default_model;
+    if (default_model_.empty() && !config_.catalog.entries().empty())
+        default_model_ = config_.catalog.entries().front().id;
+    manager_ = std::make_unique<manager::ModelManager>(config_.catalog, config_.manager);
+}
+
+Scheduler::~Scheduler() {
+    stop_accepting();
+    drain(std::chrono::milliseconds(0));
+}
+
+Result<std::string> Scheduler::resolve_model(const std::string& requested) const {
+    const std::string id = requested.empty() ? default_model_ : requested;
+    if (id.empty()) return Error::make(Errc::kNotFound, "no model is configured");
+    if (!manager_->catalog().find(id))
+        return Error::make(Errc::kNotFound, "the model '{}' does not exist", id);
+    return id;
+}
+
+Result<RequestId> Scheduler::submit(GenerateRequest request, std::shared_ptr<GenerateSink> sink) {
+    HEARTH_ASSIGN_OR_RETURN(std::string model_id, resolve_model(request.model));
+    if (request.prompt.has_value() == !request.messages.empty())
+        return Error::make(Errc::kInvalidArgument, "a request needs either a prompt or messages");
+    if (!request.prompt && request.messages.empty())
+        return Error::make(Errc::kInvalidArgument, "messages must not be empty");
+    if (request.n_choices < 1) return Error::make(Errc::kInvalidArgument, "n must be at least 1");
+    if (request.max_tokens == 0 || request.max_tokens < -1)
+        return Error::make(Errc::kInvalidArgument, "max_tokens must be positive");
+    // Waiting requests (parked for a model load or queued inside an engine) bound the queue.
+    const QueueStats stats = queue_stats();
+    const int64_t queued = stats.queued[0] + stats.queued[1] + stats.queued[2] + stats.queued[3];
+    if (queued >= config_.max_queued)
+        return Error::make(Errc::kResourceExhausted, "the queue is full ({} requests waiting)", queued);
+    auto tracked = std::make_shared<Tracked>();
+    tracked->request = std::move(request);
+    tracked->model_id = model_id;
+    tracked->client = std::move(sink);
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!accepting_) return Error::make(Errc::kUnavailable, "the server is shutting down");
+        tracked->id = next_id_++;
+        tracked_.emplace(tracked->id, tracked);
+    }
+    const RequestId id = tracked->id;
+    manager_->acquire_async(model_id, [this, tracked](Result<manager::Lease> lease) { dispatch(tracked, std::move(lease)); });
+    return id;
+}
+
+// Runs when the model is ready (on the caller's thread if it already was, else the loader's).
+void Scheduler::dispatch(const std::shared_ptr<Tracked>& tracked, Result<manager::Lease> lease) {
+    auto fail = [&](const Error& error) {
+        tracked->client->on_error(error);
+        forget(tracked->id, FinishReason::kError);
+    };
+    if (!lease.ok()) return fail(lease.error());
+    bool cancelled;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        cancelled = tracked->cancelled;
+    }
+    if (cancelled) {
+        for (int32_t choice = 0; choice < tracked->request.n_choices; ++choice) {
+            FinishEvent event;
+            event.choice = choice;
+            event.reason = FinishReason::kCancelled;
+            tracked->client->on_finish(event);
+        }
+        forget(tracked->id, FinishReason::kCancelled);
+        return;
+    }
+    const GenerateRequest& request = tracked->request;
+    if (request.deadline && Clock::now() > *request.deadline)
+        return fail(Error::make(Errc::kTimeout, "the request's deadline passed while its model was loading"));
+
+    manager::LoadedModel& loaded = **lease;
+    auto tokens = prompt_tokens(*loaded.model, request, config_.chat_template);
+    if (!tokens.ok()) return fail(tokens.error());
+
+    engine::GenerationParams params;
+    params.prompt = std::move(tokens).value();
+    params.max_tokens = request.max_tokens;
+    params.sampling = request.sampling;
+    params.stop = request.stop;
+    params.ignore_eos = request.ignore_eos;
+    params.n_choices = request.n_choices;
+    params.top_logprobs = request.top_logprobs;
+    params.json_mode = request.json_mode;
+    params.priority = static_cast<int>(request.priority);
+    params.deadline = request.deadline;
+    engine::LlmEngine* engine = loaded.engine.get();
+    auto adapter = std::make_shared<SinkAdapter>(this, tracked, std::move(lease).value());
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        tracked->started = true;
+        tracked->engine = engine;
+    }
+    auto submitted = engine->submit(std::move(params), adapter);
+    if (!submitted.ok()) {
+        adapter.reset();
+        return fail(submitted.error());
+    }
+    bool cancel_now;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        tracked->engine_request = *submitted;
+        cancel_now = tracked->cancelled;
+    }
+    if (cancel_now) engine->cancel(*submitted);
+}
+
+void Scheduler::forget(RequestId id, FinishReason outcome) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (tracked_.erase(id) == 0) return;
+    if (outcome == FinishReason::kCancelled) ++cancelled_;
+    else if (outcome == FinishReason::kError) ++failed_;
+    else ++completed_;
+    if (tracked_.empty()) idle_.notify_all();
+}
+
+Status Scheduler::cancel(RequestId id) {
+    engine::LlmEngine* engine = nullptr;
+    uint64_t engine_request = 0;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = tracked_.find(id);
+        if (it == tracked_.end()) return Error::make(Errc::kNotFound, "request {} is not running", id);
+        it->second->cancelled = true;
+        engine = it->second->engine;
+        engine_request = it->second->engine_request;
+    }
+    if (engine && engine_request) engine->cancel(engine_request);
+    return {};
+}
+
+Result<EmbedResult> Scheduler::embed(EmbedRequest request) {
+    HEARTH_ASSIGN_OR_RETURN(std::string model_id, resolve_model(request.model));
+    if (request.inputs.empty()) return Error::make(Errc::kInvalidArgument, "input must not be empty");
+    if (request.dimensions < 0) return Error::make(Errc::kInvalidArgument, "dimensions must be positive");
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!accepting_) return Error::make(Errc::kUnavailable, "the server is shutting down");
+    }
+    HEARTH_ASSIGN_OR_RETURN(manager::Lease lease, manager_->acquire(model_id));
+    const arch::LlmModel& model = *lease->model;
+    if (request.dimensions > model.hparams().n_embd)
+        return Error::make(Errc::kInvalidArgument, "dimensions {} is larger than the model's embedding size {}",
+                           request.dimensions, model.hparams().n_embd);
+    EmbedResult result;
+    for (const std::string& input : request.inputs) {
+        std::vector<int32_t> tokens = model.tokenizer().encode(input, true, false);
+        if (tokens.empty()) return Error::make(Errc::kInvalidArgument, "an input is empty");
+        result.prompt_tokens += static_cast<int32_t>(tokens.size());
+        HEARTH_ASSIGN_OR_RETURN(std::vector<float> pooled,
+                                lease->engine->embed(std::move(tokens), static_cast<int>(request.priority)));
+        if (request.dimensions > 0) pooled.resize(static_cast<size_t>(request.dimensions));
+        if (request.normalize) {
+            double norm = 0.0;
+            for (float value : pooled) norm += static_cast<double>(value) * value;
+            norm = std::sqrt(norm);
+            if (norm > 0)
+                for (float& value : pooled) value = static_cast<float>(value / norm);
+        }
+        result.embeddings.push_back(std::move(pooled));
+    }
+    return result;
+}
+
+Result<std::vector<int32_t>> Scheduler::tokenize(const std::string& model, const std::string& text, bool add_special,
+                                                 bool parse_special) {
+    HEARTH_ASSIGN_OR_RETURN(std::string model_id, resolve_model(model));
+    HEARTH_ASSIGN_OR_RETURN(manager::Lease lease, manager_->acquire(model_id));
+    return lease->model->tokenizer().encode(text, add_special, parse_special);
+}
+
+Result<std::string> Scheduler::detokenize(const std::string& model, const std::vector<int32_t>& tokens) {
+    HEARTH_ASSIGN_OR_RETURN(std::string model_id, resolve_model(model));
+    HEARTH_ASSIGN_OR_RETURN(manager::Lease lease, manager_->acquire(model_id));
+    const text::Tokenizer& tokenizer = lease->model->tokenizer();
+    for (int32_t token : tokens)
+        if (!tokenizer.is_valid(token))
+            return Error::make(Errc::kInvalidArgument, "token {} is outside the vocabulary (0..{})", token,
+                               tokenizer.n_vocab() - 1);
+    return tokenizer.decode(tokens, false);
+}
+
+Result<std::vector<std::string>> Scheduler::token_pieces(const std::string& model, const std::vector<int32_t>& tokens) {
+    HEARTH_ASSIGN_OR_RETURN(std::string model_id, resolve_model(model));
+    HEARTH_ASSIGN_OR_RETURN(manager::Lease lease, manager_->acquire(model_id));
+    const text::Tokenizer& tokenizer = lease->model->tokenizer();
+    std::vector<std::string> pieces;
+    for (int32_t token : tokens) {
+        if (!tokenizer.is_valid(token))
+            return Error::make(Errc::kInvalidArgument, "token {} is outside the vocabulary", token);
+        pieces.push_back(tokenizer.token_to_piece(token, true));
+    }
+    return pieces;
+}
+
+Result<std::string> Scheduler::apply_template(const std::string& model, const std::vector<ChatMessage>& messages,
+                                              bool add_generation_prompt) {
+    HEARTH_ASSIGN_OR_RETURN(std::string model_id, resolve_model(model));
+    if (messages.empty()) return Error::make(Errc::kInvalidArgument, "messages must not be empty");
+    HEARTH_ASSIGN_OR_RETURN(manager::Lease lease, manager_->acquire(model_id));
+    return render_chat(*lease->model, messages, add_generation_prompt, config_.chat_template);
+}
+
+ModelInfo Scheduler::describe(const manager::ModelStatus& status) {
+    ModelInfo info;
+    info.id = status.entry->id;
+    info.kind = status.entry->kind;
+    info.path = status.entry->path;
+    switch (status.state) {
+        case manager::ResidencyState::kAvailable: info.state = ModelState::kAvailable; break;
+        case manager::ResidencyState::kLoading: info.state = ModelState::kLoading; break;
+        case manager::ResidencyState::kLoaded: info.state = ModelState::kLoaded; break;
+        case manager::ResidencyState::kFailed: info.state = ModelState::kFailed; break;
+    }
+    info.load_progress = status.progress;
+    info.failure = status.failure;
+    info.bytes = status.bytes;
+    info.pinned = status.pinned;
+    info.builtin = status.entry->builtin;
+    info.last_used_unix_ms = status.last_used_unix_ms;
+    info.n_ctx = status.n_ctx;
+    std::error_code error;
+    const auto modified = std::filesystem::last_write_time(status.entry->path, error);
+    if (!error)
+        info.created_unix_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::file_clock::to_sys(modified).time_since_epoch())
+                                  .count();
+    // Descriptive metadata straight from the file's header (cheap: mapped, nothing computed).
+    auto file = gguf::File::open(status.entry->path);
+    if (file.ok()) {
+        auto hparams = arch::load_hparams(*file);
+        if (hparams.ok()) {
+            info.architecture = std::string(hparams->spec->name);
+            info.n_ctx_train = hparams->n_ctx_train;
+            info.n_embd = hparams->n_embd;
+        }
+        for (const gguf::TensorInfo& tensor : file->tensors()) info.n_params += static_cast<uint64_t>(tensor.n_elements());
+        if (const gguf::Value* value = file->find("tokenizer.chat_template"))
+            if (auto text = value->as_string()) info.chat_template = std::string(*text);
+        std::map<DType, uint64_t> bytes_by_type;
+        for (const gguf::TensorInfo& tensor : file->tensors())
+            if (tensor.n_dims == 2) bytes_by_type[tensor.type] += tensor.n_bytes;
+        uint64_t best = 0;
+        for (const auto& [type, bytes] : bytes_by_type)
+            if (bytes > best) {
+                best = bytes;
+                info.quantization = std::string(dtype_name(type));
+            }
+        for (char& ch : info.quantization) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    return info;
+}
+
+std::vector<ModelInfo> Scheduler::list_models() {
+    std::vector<ModelInfo> out;
+    for (const manager::ModelStatus& status : manager_->status()) out.push_back(describe(status));
+    return out;
+}
+
+Result<ModelInfo> Scheduler::model_info(const std::string& id) {
+    for (const manager::ModelStatus& status : manager_->status())
+        if (status.entry->id == id) return describe(status);
+    return Error::make(Errc::kNotFound, "the model '{}' does not exist", id);
+}
+
+bool Scheduler::ready() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!accepting_) return false;
+    for (const manager::ModelStatus& status : manager_->status())
+        if (status.state != manager::ResidencyState::kFailed) return true;
+    return false;
+}
+
+QueueStats Scheduler::queue_stats() {
+    QueueStats stats;
+    std::vector<engine::LlmEngine*> engines;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const auto& [id, tracked] : tracked_) {
+            if (!tracked->started) ++stats.queued[static_cast<int>(tracked->request.priority)];
+            else if (std::find(engines.begin(), engines.end(), tracked->engine) == engines.end())
+                engines.push_back(tracked->engine);
+        }
+        stats.completed = completed_;
+        stats.failed = failed_;
+        stats.cancelled = cancelled_;
+    }
+    for (engine::LlmEngine* engine : engines) {
+        const engine::EngineStats engine_stats = engine->stats();
+        stats.active += engine_stats.running;
+        for (int level = 0; level < kPriorityCount; ++level) stats.queued[level] += engine_stats.waiting[level];
+    }
+    return stats;
+}
+
+void Scheduler::stop_accepting() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    accepting_ = false;
+}
+
+void Scheduler::drain(std::chrono::milliseconds deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (idle_.wait_for(lock, deadline, [this] { return tracked_.empty(); })) return;
+    std::vector<RequestId> remaining;
+    for (const auto& [id, tracked] : tracked_) remaining.push_back(id);
+    lock.unlock();
+    log::info("drain: cancelling {} requests still running", remaining.size());
+    for (RequestId id : remaining) (void)cancel(id);
+    lock.lock();
+    idle_.wait_for(lock, std::chrono::seconds(5), [this] { return tracked_.empty(); });
+}
+
+std::unique_ptr<Service> make_service(ServiceConfig config) { return std::make_unique<Scheduler>(std::move(config)); }
+
+}  // namespace hearth::serving
