@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
     remember(hearth::cli::add_tokenize(app));
     remember(hearth::cli::add_quantize(app));
     remember(hearth::cli::add_perplexity(app));
+#ifdef HEARTH_HAS_SERVE
+    remember(hearth::cli::add_serve(app));
+#endif
 
     try {
         app.parse(argc, argv);

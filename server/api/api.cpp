@@ -42,7 +42,10 @@ Reply Api::handle(HttpRequest&& request) {
                                                    "unknown_url"),
                                style);
     } else if (Status allowed = authorizer_->authorize(request, match.route->pattern); !allowed.ok()) {
-        reply = error_response(from_error(allowed.error()), style);
+        ApiError error = from_error(allowed.error());
+        if (allowed.error().code == Errc::kResourceExhausted)
+            error = ApiError{429, allowed.error().message, "rate_limit_error", "", "rate_limit_exceeded"};
+        reply = error_response(error, style);
     } else {
         try {
             reply = match.route->handler(request, match.params, record);

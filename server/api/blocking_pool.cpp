@@ -24,8 +24,8 @@ Reply BlockingPool::run(std::function<HttpResponse()> work, std::shared_ptr<Requ
     {
         std::lock_guard lock(mutex_);
         if (queue_.size() >= max_queued_ || stop_) {
-            ApiError error{429, "too many requests are waiting for the model; try again later", "rate_limit_error",
-                           "", "rate_limit_exceeded"};
+            ApiError error{503, "too many requests are waiting for the model; try again later", "server_error", "",
+                           "server_overloaded"};
             return error_response(error, style);
         }
         queue_.push_back([pending, record, style, work = std::move(work)] {

@@ -24,7 +24,7 @@ public:
     BlockingPool(const BlockingPool&) = delete;
     BlockingPool& operator=(const BlockingPool&) = delete;
 
-    // Queues `work`; the reply completes with its response (and finishes `record`). A 429 in the
+    // Queues `work`; the reply completes with its response (and finishes `record`). A 503 in the
     // route's error style when `max_queued` calls already wait.
     Reply run(std::function<HttpResponse()> work, std::shared_ptr<RequestRecord> record, ErrorStyle style);
 

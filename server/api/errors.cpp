@@ -47,9 +47,11 @@ ApiError from_error(const Error& error) {
             out.status = 409;
             break;
         case Errc::kResourceExhausted:
-            out.status = 429;
-            out.type = "rate_limit_error";
-            out.code = "rate_limit_exceeded";
+            // The service's queue is full: the server is overloaded, not the client over a quota
+            // (quotas answer 429 from the authorize step).
+            out.status = 503;
+            out.type = "server_error";
+            out.code = "server_overloaded";
             break;
         case Errc::kUnavailable:
             out.status = 503;
@@ -57,7 +59,7 @@ ApiError from_error(const Error& error) {
             out.code = "service_unavailable";
             break;
         case Errc::kTimeout:
-            out.status = 503;
+            out.status = 408;
             out.type = "server_error";
             out.code = "timeout";
             break;
@@ -96,6 +98,7 @@ HttpResponse error_response(const ApiError& error, ErrorStyle style) {
     HttpResponse response;
     response.status = error.status;
     response.body = style == ErrorStyle::kOllama ? ollama_error_body(error) : openai_error_body(error);
+    if (error.status == 503 || error.status == 429) response.headers.emplace_back("Retry-After", "1");
     return response;
 }
 

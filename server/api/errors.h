@@ -22,8 +22,9 @@ struct ApiError {
 };
 
 // The status and type an internal error maps to: kInvalidArgument/kOutOfRange/kUnsupported 400,
-// kUnauthenticated 401, kPermissionDenied 403, kNotFound 404, kResourceExhausted 429,
-// kUnavailable/kTimeout 503, anything else 500.
+// kUnauthenticated 401, kPermissionDenied 403, kNotFound 404, kTimeout 408 (a deadline passed
+// before the work started), kResourceExhausted/kUnavailable 503 (a full queue, draining), anything
+// else 500. 429 is the authorize step's (quotas, rate limits).
 ApiError from_error(const Error& error);
 
 // Which wire shape errors take on a route.
@@ -32,6 +33,7 @@ ErrorStyle error_style_for(const std::string& path);   // /api/* except /api/sys
 
 std::string openai_error_body(const ApiError& error);
 std::string ollama_error_body(const ApiError& error);
+// The response for an error; 503 and 429 carry Retry-After.
 HttpResponse error_response(const ApiError& error, ErrorStyle style = ErrorStyle::kOpenAi);
 
 }  // namespace hearth::server::api
