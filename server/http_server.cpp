@@ -340,6 +340,7 @@ private:
             watch(slot.reply);                     // a pending response may complete into a stream
         }
         HttpResponse& response = std::get<HttpResponse>(slot.reply);
+        if (!slot.head_sent && !server_.accepting.load()) slot.keep_alive = false;  // draining: close after
         if (response.stream) return write_stream(slot, response);
 
         auto message = std::make_shared<http::response<http::string_body>>(
