@@ -51,6 +51,7 @@ struct HttpServer::Impl {
     std::atomic<bool> stopped{false};
     std::atomic<int64_t> connections{0};
     std::atomic<int64_t> in_flight{0};
+    uint16_t bound_port = 0;   // set once at start()
     std::mutex connections_mutex;
     std::unordered_map<Connection*, std::weak_ptr<Connection>> live;
 
@@ -225,13 +226,14 @@ private:
     }
 
     void on_read_header(beast::error_code ec) {
+        if (closed_) return;
         if (ec) return on_read_error(ec);
         arm(read_timer_, server_.config.read_timeout);
         const auto& header = parser_->get();
         if (lower(header[http::field::expect]) == "100-continue" && !parser_->is_done()) {
             static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
             net::async_write(socket_, net::buffer(kContinue), [self = shared_from_this()](beast::error_code wec, size_t) {
-                if (wec) return self->close();
+                if (wec || self->closed_) return self->close();
                 self->read_body();
             });
             return;
@@ -259,6 +261,7 @@ private:
     }
 
     void on_read(beast::error_code ec) {
+        if (closed_) return;
         if (ec) return on_read_error(ec);
         reading_ = false;
         read_timer_.cancel();
@@ -405,7 +408,9 @@ private:
     void on_written(beast::error_code ec, bool response_done) {
         writing_ = false;
         write_timer_.cancel();
-        if (ec) return close();
+        // A close (the client went away, a timeout) may have run while the write was under way:
+        // the queue is gone then, whatever the write's outcome.
+        if (ec || closed_) return close();
         if (response_done) {
             const bool keep_alive = queue_.front().keep_alive;
             if (queue_.front().counted) server_.in_flight.fetch_sub(1);
@@ -493,6 +498,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerConfig& co
     if (!ec) impl->acceptor.bind(endpoint, ec);
     if (!ec) impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec) return Error::make(Errc::kIo, "cannot listen on {}:{}: {}", config.host, config.port, ec.message());
+    impl->bound_port = impl->acceptor.local_endpoint(ec).port();
     impl->do_accept();
     const int n_threads = std::max(1, config.io_threads);
     for (int thread_idx = 0; thread_idx < n_threads; ++thread_idx)
@@ -502,15 +508,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerConfig& co
 
 HttpServer::~HttpServer() { shutdown(); }
 
-uint16_t HttpServer::port() const {
-    beast::error_code ec;
-    const auto endpoint = impl_->acceptor.local_endpoint(ec);
-    return ec ? impl_->config.port : endpoint.port();
-}
+uint16_t HttpServer::port() const { return impl_->bound_port; }
 
 void HttpServer::stop_accepting() {
-    // local_endpoint() needs the acceptor open, so remember the port first.
-    impl_->config.port = port();
     if (!impl_->accepting.exchange(false)) return;
     std::promise<void> closed;
     net::post(impl_->acceptor.get_executor(), [this, &closed] {

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "server/body_stream.h"
@@ -43,7 +45,13 @@ protected:
     }
     void TearDown() override {
         if (server_) server_->shutdown();
+        std::lock_guard lock(producers_mutex_);
         for (auto& thread : producers_) thread.join();
+    }
+    // Handlers run on the I/O threads, several at once.
+    void spawn(std::function<void()> work) {
+        std::lock_guard lock(producers_mutex_);
+        producers_.emplace_back(std::move(work));
     }
 
     Reply handle(HttpRequest&& request) {
@@ -56,7 +64,7 @@ protected:
         }
         if (request.path == "/slow") {  // completes later, from another thread
             auto pending = std::make_shared<PendingResponse>();
-            producers_.emplace_back([pending] {
+            spawn([pending] {
                 std::this_thread::sleep_for(200ms);
                 HttpResponse late;
                 late.content_type = "text/plain";
@@ -65,9 +73,18 @@ protected:
             });
             return pending;
         }
+        if (request.path == "/soon") {  // completes at once, from another thread
+            auto pending = std::make_shared<PendingResponse>();
+            spawn([pending] {
+                HttpResponse soon;
+                soon.body = std::string(2000, 's');
+                pending->complete(std::move(soon));
+            });
+            return pending;
+        }
         if (request.path == "/stream") {  // three chunks, 50 ms apart
             auto stream = std::make_shared<BodyStream>();
-            producers_.emplace_back([stream] {
+            spawn([stream] {
                 for (int idx = 0; idx < 3; ++idx) {
                     std::this_thread::sleep_for(50ms);
                     stream->write("chunk" + std::to_string(idx) + "\n");
@@ -80,7 +97,7 @@ protected:
         if (request.path == "/endless") {  // writes until cancelled
             auto stream = std::make_shared<BodyStream>();
             stream->set_cancel_hook([this] { cancelled_.set_value(); });
-            producers_.emplace_back([stream] {
+            spawn([stream] {
                 while (stream->write("data\n")) std::this_thread::sleep_for(10ms);
             });
             response.stream = stream;
@@ -93,6 +110,7 @@ protected:
 
     std::unique_ptr<HttpServer> server_;
     uint16_t port_ = 0;
+    std::mutex producers_mutex_;
     std::vector<std::thread> producers_;
     std::atomic<int> ticks_{0};
     std::promise<void> cancelled_;
@@ -109,6 +127,20 @@ TEST_F(TransportTest, KeepAliveServesSeveralRequestsOnOneConnection) {
         EXPECT_EQ(response.headers["server"], "hearth");
     }
     EXPECT_EQ(server_->open_connections(), 1);
+}
+
+TEST_F(TransportTest, ClientsThatLeaveRightAfterTheHeadDoNotHurtTheServer) {
+    // The client's close can reach the server while the response's write completes: the
+    // connection's close and the write's completion then race on its strand.
+    start();
+    for (int idx = 0; idx < 300; ++idx) {
+        HttpConnection connection(port_);
+        ASSERT_TRUE(connection.send_request("POST", idx % 2 ? "/echo" : "/soon", "{}"));
+        ASSERT_EQ(connection.read_head().status, 200);
+    }
+    EXPECT_EQ(test::http_request(port_, "GET", "/echo").status, 200);
+    for (int idx = 0; idx < 300 && server_->requests_in_flight() > 0; ++idx) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(server_->requests_in_flight(), 0);
 }
 
 TEST_F(TransportTest, PipelinedRequestsAreAnsweredInOrder) {
