@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <future>
@@ -189,6 +190,7 @@ private:
         bool keep_alive = true;
         bool counted = true;           // counts as a request in flight
         bool head_sent = false;        // streams: the header has gone out
+        bool linger = false;           // an error answered before the body was read
     };
 
     // ---- reading ----------------------------------------------------------------------------
@@ -327,6 +329,7 @@ private:
         slot.reply = server_.handlers.error(status, message);
         slot.keep_alive = false;
         slot.counted = false;
+        slot.linger = true;
         close_after_ = true;
         queue_.push_back(std::move(slot));
         maybe_write();
@@ -413,13 +416,35 @@ private:
         if (ec || closed_) return close();
         if (response_done) {
             const bool keep_alive = queue_.front().keep_alive;
+            const bool linger = queue_.front().linger;
             if (queue_.front().counted) server_.in_flight.fetch_sub(1);
             queue_.pop_front();
+            if (linger) return linger_close();
             if (!keep_alive) return close();
             arm_idle_timer();
             do_read();
         }
         maybe_write();
+    }
+
+    // After answering an error before the request's body was read (413, 431, 400): stop sending,
+    // then read and drop what the client is still sending for a while, so that closing with
+    // unread bytes does not reset the connection before the client has read the answer.
+    void linger_close() {
+        beast::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        discard_ = std::make_shared<std::array<char, 65536>>();
+        do_discard(0);
+    }
+    void do_discard(size_t discarded) {
+        constexpr size_t kMaxDiscard = size_t{64} << 20;
+        if (closed_ || discarded > kMaxDiscard) return close();
+        arm(read_timer_, std::chrono::milliseconds(2000));
+        socket_.async_read_some(net::buffer(*discard_), [self = shared_from_this(), discarded](beast::error_code ec,
+                                                                                              size_t n_read) {
+            if (ec) return self->close();
+            self->do_discard(discarded + n_read);
+        });
     }
 
     // The one way out: cancels what is still being answered, closes the socket.
@@ -452,6 +477,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::deque<Slot> queue_;
+    std::shared_ptr<std::array<char, 65536>> discard_;   // lingering close
     std::string remote_;
     bool loopback_ = false;
     bool reading_ = false;

@@ -159,7 +159,9 @@ bool HttpConnection::closed_by_peer(std::chrono::milliseconds wait) {
 HttpResult http_request(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
                         const std::vector<std::pair<std::string, std::string>>& headers) {
     HttpConnection connection(port);
-    if (!connection.send_request(method, target, body, headers)) return {};
+    if (!connection.connected()) return {};
+    // A server may answer (413) before the whole body is sent: read the answer either way.
+    connection.send_request(method, target, body, headers);
     return connection.read_response();
 }
 

@@ -354,7 +354,8 @@ TEST_F(ServeTest, MetricsUsePrometheusNames) {
         EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
     // Every sample line is "name{labels} value" or "name value".
     std::istringstream lines(metrics.body);
-    const std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eEInfNa]+$)");
+    const std::regex sample(
+        R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? [-+0-9.eEInfNa]+$)");
     for (std::string line; std::getline(lines, line);)
         if (!line.empty() && line[0] != '#') EXPECT_TRUE(std::regex_match(line, sample)) << line;
 }
