@@ -9,6 +9,10 @@ if [[ ! -x "$HEARTH_BIN" ]]; then
   echo "node_tests: $HEARTH_BIN is missing (scripts/build.sh release first)" >&2
   exit 1
 fi
+if ! "$HEARTH_BIN" serve --help >/dev/null 2>&1; then
+  echo "node_tests: $HEARTH_BIN has no 'serve' command (serving/ was not built)" >&2
+  exit 1
+fi
 cd tests/node
 # Reinstall only when the lock file changed since the last install.
 if [[ ! -f node_modules/.package-lock.json ]] || ! cmp -s package-lock.json node_modules/.hearth-lock; then
