@@ -408,3 +408,35 @@ TEST(ServeDrain, SigtermLetsInFlightRequestsFinishAndExitsZero) {
 
 }  // namespace
 }  // namespace hearth
+
+namespace hearth {
+namespace {
+
+TEST(ServeDrain, RequestsStillRunningAtTheDeadlineAreCancelled) {
+    test::TempDir dir;
+    std::filesystem::create_directories(dir.file("models"));
+    ASSERT_EQ(test::generate_model(dir.file("models/tiny.gguf"), "--arch llama --ctx 4096 --n-layer 2"), "");
+    ServerProcess server("--models " + dir.file("models") + " --builtin-model '' -t 1 --ctx 4096 --drain-timeout 0.2",
+                         dir.file("serve.log"));
+    ASSERT_NE(server.port(), 0) << server.log();
+    test::HttpConnection connection(server.port());
+    ASSERT_TRUE(connection.send_request(
+        "POST", "/v1/completions",
+        R"({"model":"tiny","prompt":"Go","max_tokens":4000,"stream":true,"ignore_eos":true,"temperature":0})"));
+    ASSERT_EQ(connection.read_head().status, 200);
+    ASSERT_TRUE(connection.read_chunk().has_value());
+    std::thread stopper([&] { EXPECT_EQ(server.terminate(std::chrono::seconds(60)), 0) << server.log(); });
+    std::string body;
+    while (auto chunk = connection.read_chunk()) body += *chunk;
+    stopper.join();
+    auto events = test::sse_events(body);
+    ASSERT_FALSE(events.empty());
+    // Cut short: the last event says why, and the stream is still well formed.
+    json last = json::parse(events.back(), nullptr, false);
+    ASSERT_TRUE(last.contains("error")) << events.back();
+    EXPECT_EQ(last["error"]["code"], "service_unavailable");
+    EXPECT_NE(server.log().find("cancelling"), std::string::npos) << server.log();
+}
+
+}  // namespace
+}  // namespace hearth
