@@ -350,6 +350,20 @@ TEST_F(ApiTest, ClientGoingAwayCancelsTheGeneration) {
     FAIL() << registry_.render();
 }
 
+TEST_F(ApiTest, LiveMetricsFeedReportsStatusAndGenerationRate) {
+    HttpHandlers handlers = api_.handlers();
+    ASSERT_EQ(handlers.websocket_feeds.count("/ws/metrics"), 1u);
+    auto feed = handlers.websocket_feeds["/ws/metrics"];
+    json before = json::parse(feed());
+    EXPECT_EQ(before["tokens"]["generated_total"], 0);
+    call("POST", "/v1/chat/completions", R"({"model":"tiny","messages":[{"role":"user","content":"x"}],"max_tokens":3})");
+    json after = json::parse(feed());
+    EXPECT_EQ(after["tokens"]["generated_total"], 3);
+    EXPECT_GT(after["tokens"]["generated_per_second"].get<double>(), 0.0);
+    EXPECT_EQ(after["models"][0]["id"], "tiny");
+    EXPECT_TRUE(after["queue"]["queued"].contains("urgent"));
+}
+
 class DenyAll : public Authorizer {
 public:
     Status authorize(const HttpRequest&, const std::string& route) override {
