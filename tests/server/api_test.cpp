@@ -19,6 +19,9 @@ using namespace std::chrono_literals;
 
 class ApiTest : public ::testing::Test {
 protected:
+    // Generations may still be finishing on the service's threads: they end before the API.
+    void TearDown() override { service_.join(); }
+
     // A complete response: waits for pending ones, reads whole streams.
     HttpResponse call(const std::string& method, const std::string& path, const std::string& body = "") {
         Reply reply = api_.handle(request(method, path, body));

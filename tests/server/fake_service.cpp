@@ -2,8 +2,15 @@
 
 namespace hearth::test {
 
-FakeService::~FakeService() {
-    for (auto& thread : threads_) thread.join();
+FakeService::~FakeService() { join(); }
+
+void FakeService::join() {
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard lock(mutex_);
+        threads.swap(threads_);
+    }
+    for (auto& thread : threads) thread.join();
 }
 
 Result<serving::RequestId> FakeService::submit(serving::GenerateRequest request,

@@ -35,6 +35,10 @@ public:
     void stop_accepting() override {}
     void drain(std::chrono::milliseconds) override {}
 
+    // Waits for every generation thread. Call it before the API that received the events goes
+    // away (the real server destroys its service first, for the same reason).
+    void join();
+
     // Tokens come this far apart (0: as fast as possible).
     std::chrono::milliseconds token_interval{0};
     std::atomic<int> cancels{0};
