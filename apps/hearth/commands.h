@@ -15,6 +15,7 @@ Runner add_run(CLI::App& app);
 Runner add_tokenize(CLI::App& app);
 Runner add_quantize(CLI::App& app);
 Runner add_perplexity(CLI::App& app);
+Runner add_bench(CLI::App& app);
 Runner add_serve(CLI::App& app);
 
 }  // namespace hearth::cli

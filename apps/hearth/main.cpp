@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     remember(hearth::cli::add_tokenize(app));
     remember(hearth::cli::add_quantize(app));
     remember(hearth::cli::add_perplexity(app));
+    remember(hearth::cli::add_bench(app));
 #ifdef HEARTH_HAS_SERVE
     remember(hearth::cli::add_serve(app));
 #endif
