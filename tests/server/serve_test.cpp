@@ -189,6 +189,21 @@ TEST_F(ServeTest, StopStringsAreMatchedAcrossTokensAndNeverLeak) {
     EXPECT_EQ(joined, expected);
 }
 
+TEST_F(ServeTest, JsonModeAnswersWithOneJsonObject) {
+    for (int seed = 0; seed < 3; ++seed) {
+        json out = post_json("/v1/chat/completions",
+                             chat_body(R"("max_tokens":48,"response_format":{"type":"json_object"},"temperature":1,)"
+                                       R"("seed":)" + std::to_string(seed)));
+        const std::string content = out["choices"][0]["message"]["content"];
+        // An object from its first character; a whole one unless max_tokens cut it short.
+        const size_t first = content.find_first_not_of(" \t\r\n");
+        ASSERT_NE(first, std::string::npos) << json(content).dump();
+        EXPECT_EQ(content[first], '{') << json(content).dump();
+        if (out["choices"][0]["finish_reason"] == "stop")
+            EXPECT_TRUE(json::parse(content, nullptr, false).is_object()) << json(content).dump();
+    }
+}
+
 TEST_F(ServeTest, EmbeddingsAreNormalizedMeanPooledHiddenStates) {
     json out = post_json("/v1/embeddings", R"({"model":"tiny","input":["hello world","hello"]})");
     ASSERT_EQ(out["data"].size(), 2u);
