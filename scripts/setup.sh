@@ -12,11 +12,15 @@ packages=(
   # toolchain
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config ccache
   # libraries
-  libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libboost-dev
   libsqlite3-dev libsodium-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-sentencepiece python3-regex
+  # the HTTP API tests: curl, and Node with npm for the official `openai` client (tests/node)
+  curl nodejs
 )
+# npm: Debian's package, unless the installed nodejs already brings its own (NodeSource builds do).
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch fortunes fortunes-min)
 fi

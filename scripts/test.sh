@@ -2,16 +2,18 @@
 # Runs every test, the way CI does. Stages (each prints its own result):
 #   1. layer check         includes point down the layer stack
 #   2. release             every test (unit, model, integration) in an optimised build
-#   3. asan                address + undefined-behaviour sanitizers, every unit test
-#   4. tsan                thread sanitizer, the suites labelled `threads`
-#   5. fuzz                each libFuzzer target for HEARTH_FUZZ_SECONDS (default 30) per target
+#   3. node                the HTTP API through the official `openai` npm client (tests/node),
+#                          against the release build's `hearth serve`
+#   4. asan                address + undefined-behaviour sanitizers, every unit test
+#   5. tsan                thread sanitizer, the suites labelled `threads`
+#   6. fuzz                each libFuzzer target for HEARTH_FUZZ_SECONDS (default 30) per target
 # HEARTH_TEST_STAGES="release asan" runs a subset. Ends with one line: "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh || exit 1
 
-stages="${HEARTH_TEST_STAGES:-layers release asan tsan fuzz}"
+stages="${HEARTH_TEST_STAGES:-layers release node asan tsan fuzz}"
 fuzz_seconds="${HEARTH_FUZZ_SECONDS:-30}"
 passed=0
 failed=0
@@ -52,6 +54,20 @@ for stage in $stages; do
       [[ "$stage" == "asan" ]] && label_args=(-LE "slow")
       ctest --preset "$stage" -j2 "${label_args[@]}" 2>&1 | tee "$log_dir/ctest-$stage.log" | grep -E "Failed|\*\*\*|tests passed|Total Test time"
       count_ctest "$log_dir/ctest-$stage.log"
+      ;;
+    node)
+      echo "=== node: openai client tests"
+      scripts/node_tests.sh > "$log_dir/node.log" 2>&1
+      status=$?
+      grep -E "^(ℹ|#) (tests|pass|fail) " "$log_dir/node.log"
+      node_pass=$(grep -E "^(ℹ|#) pass [0-9]+" "$log_dir/node.log" | tail -n 1 | grep -oE "[0-9]+$")
+      node_fail=$(grep -E "^(ℹ|#) fail [0-9]+" "$log_dir/node.log" | tail -n 1 | grep -oE "[0-9]+$")
+      passed=$((passed + ${node_pass:-0}))
+      failed=$((failed + ${node_fail:-0}))
+      if [[ $status -ne 0 ]]; then
+        echo "=== node: FAILED (log: $log_dir/node.log)"; tail -n 40 "$log_dir/node.log"
+        [[ -z "$node_fail" || "$node_fail" == 0 ]] && failed=$((failed + 1))
+      fi
       ;;
     tsan)
       echo "=== tsan: build"

@@ -17,5 +17,6 @@ Runner add_quantize(CLI::App& app);
 Runner add_perplexity(CLI::App& app);
 Runner add_bench(CLI::App& app);
 Runner add_keys(CLI::App& app);
+Runner add_serve(CLI::App& app);
 
 }  // namespace hearth::cli

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Hearth: a local AI server for language, speech and image models"};
     app.require_subcommand(1);
     std::string log_level = "info";
-    app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->envname("HEARTH_LOG_LEVEL");
 
     std::vector<std::pair<CLI::App*, hearth::cli::Runner>> commands;
     auto remember = [&](hearth::cli::Runner runner) {
@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     remember(hearth::cli::add_perplexity(app));
     remember(hearth::cli::add_bench(app));
     remember(hearth::cli::add_keys(app));
+    remember(hearth::cli::add_serve(app));
 
     try {
         app.parse(argc, argv);

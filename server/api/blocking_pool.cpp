@@ -1,0 +1,65 @@
+#include "server/api/blocking_pool.h"
+
+#include "base/log.h"
+#include "server/pending_response.h"
+
+namespace hearth::server::api {
+
+BlockingPool::BlockingPool(int n_threads, size_t max_queued) : max_queued_(max_queued) {
+    for (int thread_idx = 0; thread_idx < std::max(1, n_threads); ++thread_idx)
+        threads_.emplace_back([this] { worker(); });
+}
+
+BlockingPool::~BlockingPool() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& thread : threads_) thread.join();
+}
+
+Reply BlockingPool::run(std::function<HttpResponse()> work, std::shared_ptr<RequestRecord> record, ErrorStyle style) {
+    auto pending = std::make_shared<PendingResponse>();
+    {
+        std::lock_guard lock(mutex_);
+        if (queue_.size() >= max_queued_ || stop_) {
+            ApiError error{503, "too many requests are waiting for the model; try again later", "server_error", "",
+                           "server_overloaded"};
+            return error_response(error, style);
+        }
+        queue_.push_back([pending, record, style, work = std::move(work)] {
+            HttpResponse response;
+            if (pending->cancelled()) {
+                response = error_response(ApiError::internal("cancelled: the client went away"), style);
+            } else {
+                try {
+                    response = work();
+                } catch (const std::exception& error) {
+                    log::error("handler threw: {}", error.what());
+                    response = error_response(ApiError::internal("internal error"), style);
+                }
+            }
+            record->finish(response.status);
+            pending->complete(std::move(response));
+        });
+    }
+    wake_.notify_one();
+    return pending;
+}
+
+void BlockingPool::worker() {
+    for (;;) {
+        std::function<void()> task;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+            if (queue_.empty()) return;
+            task = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        task();
+    }
+}
+
+}  // namespace hearth::server::api

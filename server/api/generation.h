@@ -1,0 +1,57 @@
+// Runs one generation for an HTTP request: submits it to the service and turns its events into
+// a streamed body (SSE, NDJSON) or one complete response, in the shape a GenerationFormat writes.
+//
+// Streams: status 200 is sent at once; tokens go out as they come; a failure after that is an
+// error event in the stream. The client going away cancels the generation (Service::cancel), and
+// the sink logs and counts it. Non-streamed: a PendingResponse completes when every choice has
+// finished, with the right status on failure.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/api/api_metrics.h"
+#include "server/http_message.h"
+#include "serving/service.h"
+
+namespace hearth::server::api {
+
+struct ChoiceOutput {
+    std::string text;
+    serving::FinishReason reason = serving::FinishReason::kStop;
+    std::vector<serving::TokenEvent> tokens;   // kept when logprobs were asked for
+};
+
+// The wire shape of one API's generation responses (OpenAI chat, OpenAI completions, Ollama chat,
+// Ollama generate). Called under the sink's lock, one event at a time.
+class GenerationFormat {
+public:
+    virtual ~GenerationFormat() = default;
+    virtual const char* stream_content_type() const = 0;
+    virtual std::string stream_start() { return {}; }
+    // "" when the event has nothing to show (a token held back while a stop string is pending).
+    virtual std::string stream_token(const serving::TokenEvent& event) = 0;
+    virtual std::string stream_finish(const serving::FinishEvent& event) = 0;
+    virtual std::string stream_end(const serving::Usage& total, const serving::Timings& timings) = 0;
+    virtual std::string stream_error(const Error& error) = 0;
+    virtual HttpResponse complete(const std::vector<ChoiceOutput>& choices, const serving::Usage& total,
+                                  const serving::Timings& timings) = 0;
+    virtual HttpResponse failure(const Error& error) = 0;
+};
+
+struct GenerationOptions {
+    bool stream = false;
+    bool keep_tokens = false;               // keep token events (logprobs) for complete()
+    size_t max_stream_buffer_bytes = size_t{8} << 20;
+};
+
+// Submits `request`; the reply is an error response when the service refuses it at once.
+Reply start_generation(serving::Service& service, serving::GenerateRequest request,
+                       std::unique_ptr<GenerationFormat> format, const GenerationOptions& options,
+                       std::shared_ptr<RequestRecord> record);
+
+// The usage of a whole request from its choices' finish events (the prompt counted once).
+serving::Usage total_usage(const std::vector<serving::Usage>& per_choice);
+
+}  // namespace hearth::server::api
