@@ -4,6 +4,10 @@
 #
 #   scripts/setup.sh            build + test dependencies (what CI needs)
 #   scripts/setup.sh --train    also what tools/train_demo_model needs (python3-torch, fortunes)
+#
+# python3-torch only recommends an optimised BLAS; without one it runs on the reference BLAS,
+# about 50x slower, so --train installs OpenBLAS explicitly (and tools/train_demo_model sets
+# OPENBLAS_CORETYPE, see /work/shared/NOTES-debian.md).
 set -euo pipefail
 
 packages=(
@@ -15,7 +19,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-sentencepiece python3-regex
 )
 if [[ "${1:-}" == "--train" ]]; then
-  packages+=(python3-torch fortunes fortunes-min)
+  packages+=(python3-torch libopenblas0-pthread fortunes fortunes-min)
 fi
 
 missing=()
