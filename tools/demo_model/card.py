@@ -198,6 +198,12 @@ def evaluation_section(report: Dict) -> List[str]:
         "both programs score the same tokens with the same weights. Hearth runs with its defaults "
         "(F16 KV cache; in Q8_0 matrix products it quantizes activations to 8 bits).",
         "",
+        "The Q8_0 file's tensors are "
+        + ("byte for byte those `hearth quantize F32 OUT Q8_0` writes from the F32 export."
+           if report.get("q8_0_same_as_hearth_quantize") else
+           "NOT those `hearth quantize` writes (evaluate.py found a difference).")
+        + "",
+        "",
         "| file | size | training script | Hearth | difference |",
         "|---|---|---|---|---|",
     ]

@@ -144,6 +144,18 @@ def hearth_token_count(hearth: pathlib.Path, model: pathlib.Path, text: pathlib.
     return len(json.loads(output.strip()))
 
 
+def same_tensors_as_hearth_quantize(hearth: pathlib.Path, f32: pathlib.Path, q8: pathlib.Path,
+                                    scratch: pathlib.Path) -> bool:
+    """Whether `hearth quantize F32 OUT Q8_0` gives exactly the tensors of our Q8_0 export."""
+    run([str(hearth), "quantize", str(f32), str(scratch), "Q8_0"])
+    ours, theirs = GGUFReader(q8), GGUFReader(scratch)
+    same = sorted(ours.tensors) == sorted(theirs.tensors) and all(
+        ours.tensor(name).type == theirs.tensor(name).type
+        and bytes(ours.tensor(name).data) == bytes(theirs.tensor(name).data) for name in ours.tensors)
+    scratch.unlink()
+    return same
+
+
 def hearth_samples(hearth: pathlib.Path, model: pathlib.Path) -> List[Dict[str, str]]:
     """A few outputs of `hearth run` for the model card: greedy and sampled (temperature 0.8,
     top-p 0.95, seeds 1-3), raw prompts and the chat format."""
@@ -249,6 +261,11 @@ def main(argv=None) -> int:
                   f"(script {figures['script_ppl']['ppl']:.4f}, "
                   f"{100 * figures['ppl_relative_difference']:+.3f}%), hearth tokens "
                   f"{figures['hearth_heldout_tokens']} (script {len(tokens)})", flush=True)
+        report["q8_0_same_as_hearth_quantize"] = same_tensors_as_hearth_quantize(
+            args.hearth, args.f32, args.q8, args.report.parent / "hearth-quantize-q8_0.gguf")
+        print(f"evaluate: the Q8_0 export's tensors are "
+              f"{'identical to' if report['q8_0_same_as_hearth_quantize'] else 'NOT the same as'} "
+              "`hearth quantize`'s", flush=True)
         report["samples"] = hearth_samples(args.hearth, args.q8)
     if args.test_binary:
         for label, path, expected in (("f32", args.f32, expected_f32), ("q8_0", args.q8, args.expected)):

@@ -5,9 +5,9 @@
 
 The F32 file holds every tensor in float32. The Q8_0 file holds the 2-D weight matrices
 (token_embd included: the output projection is tied to it) in Q8_0 blocks and the norm vectors
-in float32, as `hearth quantize IN OUT Q8_0` would lay them out. Q8_0 is quantized here in NumPy
-as ggml's reference quantizer does: per block of 32, d = max|x| / 127 (stored as float16),
-q = roundf(x / d) (halves away from zero).
+in float32, as `hearth quantize IN OUT Q8_0` lays them out; the Q8_0 blocks are quantized here in
+NumPy exactly as Hearth's quantizer does (evaluate.py checks that the two files' tensors are
+identical byte for byte).
 
 Metadata: the llama keys (formats/gguf_keys.h) and a SentencePiece `llama` tokenizer with
 <s> (BOS), </s> (EOS), <|end|> (end of turn), no space prefix, and tokenizer.chat_template.
@@ -40,18 +40,19 @@ Q8_BLOCK = 32
 
 
 def quantize_q8_0(values: np.ndarray) -> bytes:
-    """Row-major float32 (rows, n) with n % 32 == 0 -> Q8_0 blocks (d: f16, qs: 32 x int8)."""
+    """Row-major float32 (rows, n) with n % 32 == 0 -> Q8_0 blocks (d: f16, qs: 32 x int8), as
+    Hearth's reference quantizer (kernels/cpu/ref/quantize_legacy.cpp) makes them: the scale
+    max|x| / 127 is stored as float16 and the elements are rounded against the stored scale
+    (x * (1 / d), to nearest, ties to even, levels -127..127)."""
     blocks = np.ascontiguousarray(values, dtype=np.float32).reshape(-1, Q8_BLOCK)
     amax = np.abs(blocks).max(axis=1)
-    d = (amax / np.float32(127)).astype(np.float32)
+    d_half = (amax / np.float32(127)).astype(np.float16)
+    d = d_half.astype(np.float32)
     inv_d = np.divide(np.float32(1), d, out=np.zeros_like(d), where=d != 0).astype(np.float32)
     scaled = (blocks * inv_d[:, None]).astype(np.float32)
-    truncated = np.trunc(scaled)
-    fraction = np.abs(scaled - truncated)          # exact for |scaled| < 2^23
-    rounded = truncated + np.sign(scaled) * (fraction >= 0.5)
-    qs = rounded.astype(np.int8)
+    qs = np.rint(np.clip(scaled, -127, 127)).astype(np.int8)
     out = np.empty(len(blocks), dtype=[("d", "<f2"), ("qs", "i1", (Q8_BLOCK,))])
-    out["d"] = d.astype(np.float16)
+    out["d"] = d_half
     out["qs"] = qs
     return out.tobytes()
 
