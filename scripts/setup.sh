@@ -6,6 +6,10 @@
 #   scripts/setup.sh --train    also what tools/train_demo_model needs (python3-torch, fortunes)
 #   scripts/setup.sh --dev      also what regenerating committed test data needs (python3-jinja2
 #                               for tools/gen_chat_template_testdata.py)
+#
+# python3-torch only recommends an optimised BLAS; without one it runs on the reference BLAS,
+# about 50x slower, so --train installs OpenBLAS explicitly (and tools/train_demo_model sets
+# OPENBLAS_CORETYPE, see /work/shared/NOTES-debian.md).
 set -euo pipefail
 
 packages=(
@@ -22,7 +26,7 @@ packages=(
 # npm: Debian's package, unless the installed nodejs already brings its own (NodeSource builds do).
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 if [[ "${1:-}" == "--train" ]]; then
-  packages+=(python3-torch fortunes fortunes-min)
+  packages+=(python3-torch libopenblas0-pthread fortunes fortunes-min)
 fi
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(python3-jinja2)

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "apps/hearth/builtin_model.h"
 #include "apps/hearth/commands.h"
 #include "base/log.h"
 #include "base/metrics.h"
@@ -135,7 +136,7 @@ Runner add_serve(CLI::App& app) {
         if (config_path.empty())
             if (const char* env = std::getenv("HEARTH_CONFIG")) config_path = env;
         server::ServeConfig defaults;
-        defaults.builtin_model = HEARTH_BUILTIN_MODEL;
+        defaults.builtin_model = builtin_model_location();
         auto config = server::resolve_serve_config(defaults, flags, config_path, [](const std::string& name) {
             const char* value = std::getenv(name.c_str());
             return value ? std::optional<std::string>(value) : std::nullopt;
