@@ -46,7 +46,7 @@ def _field_type(field: dataclasses.Field):
 
 @dataclasses.dataclass
 class TrainConfig:
-    steps: int = 2000
+    steps: int = 750
     batch: int = 16
     lr: float = 1e-3
     min_lr: float = 1e-4
