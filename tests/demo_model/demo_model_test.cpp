@@ -91,8 +91,14 @@ TEST_F(DemoModelTest, PerplexityMatchesTheTrainingScript) {
 
 // Greedy decoding with the engine's forward pass, step by step: the argmax of each step's
 // logits (the lowest id among equal maxima, as torch.argmax) is fed back.
+struct GreedyStep {
+    int32_t best = -1;
+    int32_t runner_up = -1;  // the second highest logit
+    float margin = 0.0f;     // best's logit minus runner_up's
+};
+
 std::vector<int32_t> greedy(const arch::LlmModel& model, const std::vector<int32_t>& prompt, size_t max_tokens,
-                            std::vector<float>* margins) {
+                            std::vector<GreedyStep>* steps) {
     engine::SessionConfig config;
     config.n_ctx = static_cast<int32_t>(model.hparams().n_ctx_train);
     auto session = engine::LlmSession::create(model, config);
@@ -105,10 +111,12 @@ std::vector<int32_t> greedy(const arch::LlmModel& model, const std::vector<int32
         EXPECT_TRUE((*session)->feed(next).ok());
         const float* logits = (*session)->logits(0);
         const auto best = static_cast<int32_t>(std::max_element(logits, logits + n_vocab) - logits);
-        float second = -1e30f;
+        GreedyStep step{best, -1, 0.0f};
         for (size_t idx = 0; idx < n_vocab; ++idx)
-            if (static_cast<int32_t>(idx) != best) second = std::max(second, logits[idx]);
-        margins->push_back(logits[best] - second);
+            if (static_cast<int32_t>(idx) != best && (step.runner_up < 0 || logits[idx] > logits[step.runner_up]))
+                step.runner_up = static_cast<int32_t>(idx);
+        step.margin = logits[best] - logits[step.runner_up];
+        steps->push_back(step);
         out.push_back(best);
         if (model.tokenizer().is_end_of_generation(best)) break;
         next = {best};
@@ -116,10 +124,18 @@ std::vector<int32_t> greedy(const arch::LlmModel& model, const std::vector<int32
     return out;
 }
 
+// Hearth's quantized dot products round differently from the script's float arithmetic, so two
+// candidates whose logits are nearly equal may come out in either order. The ids must agree up
+// to the end, or up to a step where Hearth's top two logits are within kTieMargin and the script
+// chose Hearth's runner-up (after which the texts differ and cannot be compared); at least one
+// case must agree to the end.
+constexpr float kTieMargin = 0.01f;
+
 TEST_F(DemoModelTest, GreedyTokensMatchTheTrainingScript) {
     auto model = arch::LlmModel::load(model_path_);
     ASSERT_TRUE(model.ok()) << model.error().message;
     ASSERT_FALSE(expected()["greedy"].empty());
+    int n_whole = 0;
     for (const auto& item : expected()["greedy"]) {
         SCOPED_TRACE(item["name"].get<std::string>());
         const std::vector<int32_t> want_prompt = item["prompt_ids"];
@@ -128,13 +144,20 @@ TEST_F(DemoModelTest, GreedyTokensMatchTheTrainingScript) {
         // The prompt as `hearth run -p` tokenizes it (a chat prompt is the template's rendering).
         const std::vector<int32_t> prompt_ids = (*model)->tokenizer().encode(prompt, true, true);
         ASSERT_EQ(prompt_ids, want_prompt);
-        std::vector<float> margins;
-        const std::vector<int32_t> got = greedy(**model, prompt_ids, want.size(), &margins);
+        std::vector<GreedyStep> steps;
+        const std::vector<int32_t> got = greedy(**model, prompt_ids, want.size(), &steps);
         const auto mismatch = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
         const auto at = static_cast<size_t>(mismatch.first - got.begin());
-        EXPECT_EQ(got, want) << "first difference at output token " << at << " (top-2 logit margin there "
-                             << (at < margins.size() ? margins[at] : 0.0f) << ")";
+        if (got == want) {
+            ++n_whole;
+            continue;
+        }
+        ASSERT_LT(at, std::min(got.size(), want.size())) << "one output is a prefix of the other";
+        EXPECT_TRUE(steps[at].margin < kTieMargin && steps[at].runner_up == want[at])
+            << "first difference at output token " << at << ": hearth " << got[at] << ", script " << want[at]
+            << ", hearth's runner-up " << steps[at].runner_up << " at a top-2 logit margin of " << steps[at].margin;
     }
+    EXPECT_GE(n_whole, 1) << "no greedy case agrees to the end";
 }
 
 TEST_F(DemoModelTest, ChatAnswersEndWithTheEndOfTurnToken) {

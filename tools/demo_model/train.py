@@ -145,6 +145,12 @@ def main(argv=None) -> int:
         torch.set_rng_state(state["rng"])
         step = state["step"]
         log = state["log"]
+        if log["train_config"]["steps"] != cfg.steps:
+            # A resumed run may be given another length: the cosine schedule follows the new one
+            # from here, and the log says where the change happened.
+            log.setdefault("resumed", []).append({"at_step": step, "steps_before": log["train_config"]["steps"],
+                                                  "steps_after": cfg.steps})
+            log["train_config"]["steps"] = cfg.steps
         print(f"train: resuming at step {step}")
 
     windows_per_epoch = len(data.windows(0))
