@@ -181,6 +181,9 @@ std::vector<ServeOption> make_options() {
                                       return ok_status();
                                   },
                                   [](const ServeConfig& config) { return config.anonymous_role; }});
+    options.push_back(typed_option("--auth-failures-per-minute", "auth_failures_per_minute",
+                                   "Failed authentications a client address may make per minute (429 past it)", 1,
+                                   1'000'000, &ServeConfig::auth_failures_per_minute));
     options.push_back(string_option("--cors-origins", "cors_origins",
                                     "Origins allowed to call from a browser, comma-separated (\"\": none, \"*\": any)",
                                     &ServeConfig::cors_origins));

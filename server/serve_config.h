@@ -38,6 +38,7 @@ struct ServeConfig {
     bool require_auth = false;                   // keys needed even on loopback
     bool insecure_no_auth = false;               // no keys needed even beyond loopback (everyone is admin)
     std::string anonymous_role = "user";         // what requests without a key may do on loopback
+    int64_t auth_failures_per_minute = 10;       // failed authentications allowed per client address
     std::string cors_origins;                    // comma-separated origins allowed cross-site ("" none, "*" any)
 };
 

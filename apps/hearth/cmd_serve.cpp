@@ -83,8 +83,9 @@ int serve(const server::ServeConfig& config) {
     server::api::AccessSetup access_setup;
     access_setup.data_dir = config.data_dir;
     access_setup.mode = *mode;
+    access_setup.auth_failures_per_minute = config.auth_failures_per_minute;
     access_setup.anonymous_role = access::parse_role(config.anonymous_role).value_or(access::Role::kGuest);
-    if (const char* admin_key = std::getenv("HEARTH_ADMIN_KEY")) access_setup.admin_key = admin_key;
+    if (const char* admin_key = std::getenv("HEARTH_ADMIN_KEY"); admin_key && *admin_key) access_setup.admin_key = admin_key;
     auto access_control = server::api::AccessControl::open(access_setup);
     if (!access_control.ok()) {
         log::error("serve: {}", access_control.error().message);

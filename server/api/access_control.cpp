@@ -46,6 +46,7 @@ Result<std::unique_ptr<AccessControl>> AccessControl::open(const AccessSetup& se
     }
     AccessGateConfig config;
     config.require_auth = setup.mode == AuthMode::kRequired;
+    config.auth_failures.failures_per_minute = setup.auth_failures_per_minute;
     config.anonymous_role = setup.mode == AuthMode::kOff ? access::Role::kAdmin : setup.anonymous_role;
     control->gate_ = std::make_shared<AccessGate>(*control->keys_, *control->audit_, control->clock_, config);
     control->flusher_ = std::thread([raw = control.get()] { raw->flush_loop(); });

@@ -42,6 +42,7 @@ struct AccessSetup {
     AuthMode mode = AuthMode::kRequired;
     access::Role anonymous_role = access::Role::kUser;
     std::optional<std::string> admin_key;          // HEARTH_ADMIN_KEY
+    int64_t auth_failures_per_minute = 10;
 };
 
 class AccessControl {

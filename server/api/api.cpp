@@ -53,7 +53,8 @@ Reply Api::handle(HttpRequest&& request) {
         ApiError error = from_error(auth.status.error());
         if (auth.status.error().code == Errc::kResourceExhausted)
             error = ApiError{429, auth.status.error().message, "rate_limit_error", "", "rate_limit_exceeded"};
-        HttpResponse response = error_response(error, style);
+        // Refusals of the access gate are OpenAI-shaped on every route (also Ollama's).
+        HttpResponse response = error_response(error, ErrorStyle::kOpenAi);
         for (auto& [name, value] : auth.headers) {
             std::erase_if(response.headers, [&](const auto& header) { return header.first == name; });
             response.headers.emplace_back(name, value);

@@ -1,7 +1,5 @@
 #include "server/api/route_access.h"
 
-#include <array>
-
 namespace hearth::server::api {
 
 namespace {
@@ -57,7 +55,7 @@ RouteAccess route_access(std::string_view method, std::string_view pattern) {
     if (pattern == "/metrics" || pattern == "/api/version" || pattern.starts_with("/api/system") ||
         pattern.starts_with("/api/queue"))
         return read_or_change(method, Resource::kMonitoring);
-    return {false, Resource::kSystem, Access::kReadWrite, RouteClass::kAdmin};
+    return {false, Resource::kSystem, Access::kReadWrite, RouteClass::kAdmin, false};
 }
 
 }  // namespace hearth::server::api

@@ -25,6 +25,7 @@ struct RouteAccess {
     access::Resource resource = access::Resource::kSystem;
     access::Access needs = access::Access::kReadWrite;
     access::RouteClass route_class = access::RouteClass::kAdmin;
+    bool classified = true;   // false: the table does not know the route (admin only)
 };
 
 // `pattern` is the matched route pattern ("/v1/models/{id}").
