@@ -273,6 +273,26 @@ private:
         if (websocket::is_upgrade(request)) {
             const std::string path(request.target().substr(0, request.target().find('?')));
             auto feed = server_.handlers.websocket_feeds.find(path);
+            if (feed != server_.handlers.websocket_feeds.end() && queue_.empty() && server_.handlers.websocket_check) {
+                HttpRequest check;
+                check.method = std::string(request.method_string());
+                check.target = std::string(request.target());
+                check.path = path;
+                for (const auto& field : request)
+                    check.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+                check.remote_address = remote_;
+                check.loopback = loopback_;
+                if (auto refused = server_.handlers.websocket_check(check)) {
+                    Slot slot;
+                    slot.reply = std::move(*refused);
+                    slot.keep_alive = false;
+                    slot.counted = false;
+                    slot.linger = true;
+                    close_after_ = true;
+                    queue_.push_back(std::move(slot));
+                    return maybe_write();
+                }
+            }
             if (feed != server_.handlers.websocket_feeds.end() && queue_.empty()) {
                 // The socket moves to the WebSocket session; this session ends quietly.
                 closed_ = true;

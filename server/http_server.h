@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -51,6 +52,9 @@ struct HttpHandlers {
     std::function<HttpResponse(int status, const std::string& message)> error;
     // path -> the next message for a WebSocket subscriber (called on its strand, every interval).
     std::map<std::string, std::function<std::string()>> websocket_feeds;
+    // Checks a WebSocket upgrade request (path, headers, address) before the feed starts: a
+    // response refuses it (401, 403, 429), nullopt lets it through. Unset: every upgrade passes.
+    std::function<std::optional<HttpResponse>(const HttpRequest&)> websocket_check;
 };
 
 class HttpServer {

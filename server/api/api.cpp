@@ -116,6 +116,21 @@ HttpHandlers Api::handlers() {
     handlers.handle = [this](HttpRequest&& request) { return handle(std::move(request)); };
     handlers.error = [this](int status, const std::string& message) { return transport_error(status, message); };
     handlers.websocket_feeds["/ws/metrics"] = [this] { return live_message(); };
+    handlers.websocket_check = [this](const HttpRequest& request) -> std::optional<HttpResponse> {
+        if (auto refused = cors_.refusal(request))
+            return error_response(ApiError{403, *refused, "permission_error", "", "cors_origin_not_allowed"});
+        Authorization auth = authorizer_->authorize(request, request.path);
+        if (auth.status.ok()) return std::nullopt;   // the slot, if any, is given back at once
+        ApiError error = from_error(auth.status.error());
+        if (auth.status.error().code == Errc::kResourceExhausted)
+            error = ApiError{429, auth.status.error().message, "rate_limit_error", "", "rate_limit_exceeded"};
+        HttpResponse response = error_response(error);
+        for (auto& [name, value] : auth.headers) {
+            std::erase_if(response.headers, [&](const auto& header) { return header.first == name; });
+            response.headers.emplace_back(name, value);
+        }
+        return response;
+    };
     return handlers;
 }
 

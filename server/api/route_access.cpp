@@ -52,7 +52,7 @@ RouteAccess route_access(std::string_view method, std::string_view pattern) {
         out.route_class = RouteClass::kAdmin;
         return out;
     }
-    if (pattern == "/metrics" || pattern == "/api/version" || pattern.starts_with("/api/system") ||
+    if (pattern == "/metrics" || pattern == "/ws/metrics" || pattern == "/api/version" || pattern.starts_with("/api/system") ||
         pattern.starts_with("/api/queue"))
         return read_or_change(method, Resource::kMonitoring);
     return {false, Resource::kSystem, Access::kReadWrite, RouteClass::kAdmin, false};

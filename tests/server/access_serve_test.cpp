@@ -207,6 +207,20 @@ TEST_F(AccessServeTest, EveryCellOfThePermissionMatrix) {
               401);
 }
 
+TEST_F(AccessServeTest, WebSocketFeedNeedsAKey) {
+    auto upgrade = [](const std::string& key) {
+        test::HttpConnection connection(server_->port(), 10s);
+        std::string request = "GET /ws/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+        if (!key.empty()) request += "Authorization: Bearer " + key + "\r\n";
+        connection.send_raw(request + "\r\n");
+        return connection.read_head().status;
+    };
+    EXPECT_EQ(upgrade(""), 401);
+    EXPECT_EQ(upgrade("hk-unknown-key-000000000000000000000000000000"), 401);
+    EXPECT_EQ(upgrade(keys_["guest"]), 101);
+}
+
 TEST_F(AccessServeTest, KeysOverTheApi) {
     // Bad requests: 400 naming the field; a duplicate name: 409.
     EXPECT_EQ(call("POST", "/api/keys", kAdminKey, R"({"name":"x1","role":"king"})").status, 400);
