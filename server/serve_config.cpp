@@ -160,6 +160,19 @@ std::vector<ServeOption> make_options() {
     options.push_back(timeout_option("--drain-timeout", "drain_timeout",
                                      "Seconds in-flight requests get to finish on SIGINT/SIGTERM",
                                      [](ServeConfig& config) -> std::chrono::milliseconds& { return config.drain_timeout; }));
+    options.push_back(ServeOption{"--tls-cert", "", "tls_cert", "HEARTH_TLS_CERT",
+                                  "PEM certificate chain: serve HTTPS (with --tls-key)", false,
+                                  [](ServeConfig& config, const std::string& text) -> Status {
+                                      config.http.tls_cert_file = text;
+                                      return ok_status();
+                                  },
+                                  [](const ServeConfig& config) { return config.http.tls_cert_file; }});
+    options.push_back(ServeOption{"--tls-key", "", "tls_key", "HEARTH_TLS_KEY", "PEM private key of --tls-cert", false,
+                                  [](ServeConfig& config, const std::string& text) -> Status {
+                                      config.http.tls_key_file = text;
+                                      return ok_status();
+                                  },
+                                  [](const ServeConfig& config) { return config.http.tls_key_file; }});
     options.push_back(string_option("--data-dir", "data_dir",
                                     "Folder for API keys and the audit log (default: $XDG_DATA_HOME/hearth or "
                                     "~/.local/share/hearth)",

@@ -114,8 +114,9 @@ int serve(const server::ServeConfig& config) {
     api.set_transport_stats([raw = http.get()] {
         return server::api::TransportStats{raw->open_connections(), raw->requests_in_flight()};
     });
-    log::info("hearth: listening on http://{}:{} ({} models, default '{}'; auth {}, data in {})", config.http.host,
-              http->port(), n_models, service->default_model(), server::api::auth_mode_name(*mode),
+    log::info("hearth: listening on {}://{}:{} ({} models, default '{}'; auth {}, data in {})",
+              config.http.tls_cert_file.empty() ? "http" : "https", config.http.host, http->port(), n_models,
+              service->default_model(), server::api::auth_mode_name(*mode),
               (*access_control)->data_dir().string());
 
     int signal_number = 0;

@@ -44,7 +44,7 @@ public:
                                     "/bin/hearth serve --port 0 " + args + " > " + log_path + " 2>&1";
         const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
         if (posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) pid_ = -1;
-        const std::regex listening(R"(listening on http://[0-9.:]+:(\d+))");
+        const std::regex listening(R"(listening on https?://[0-9.:]+:(\d+))");
         for (int idx = 0; idx < 600 && pid_ > 0; ++idx) {
             std::smatch match;
             const std::string text = log();
@@ -444,6 +444,36 @@ TEST_F(AccessModeTest, FailedAuthenticationIsLimitedPerClient) {
     EXPECT_EQ(blocked.status, 429);   // even a good key: the client is blocked before keys are looked at
     EXPECT_GE(std::stoi(blocked.headers["retry-after"]), 1);
     EXPECT_EQ(test::http_request(server.port(), "GET", "/health").status, 200);
+}
+
+TEST_F(AccessModeTest, ServesHttpsWithACertificateMadeNow) {
+    const std::string cert = dir_->file("cert.pem");
+    const std::string key = dir_->file("key.pem");
+    auto made = test::run_command("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                                  " -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>&1");
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    Server server(std::string("HEARTH_ADMIN_KEY=") + kAdminKey,
+                  args("data7", "--require-auth --tls-cert " + cert + " --tls-key " + key), dir_->file("h.log"));
+    ASSERT_NE(server.port(), 0) << server.log();
+    EXPECT_NE(server.log().find("listening on https://"), std::string::npos);
+    const std::string url = "https://127.0.0.1:" + std::to_string(server.port());
+    auto curl = [&](const std::string& options) {
+        return test::run_command("curl -s -o /dev/null -w '%{http_code}' --max-time 20 --cacert " + cert + " " + options);
+    };
+    // The certificate verifies; keys are checked as over HTTP.
+    EXPECT_EQ(curl("-H 'Authorization: Bearer " + std::string(kAdminKey) + "' " + url + "/v1/models").output, "200");
+    EXPECT_EQ(curl(url + "/v1/models").output, "401");
+    EXPECT_EQ(curl("-H 'Authorization: Bearer " + std::string(kAdminKey) + "' -H 'Content-Type: application/json' -d "
+                   "'{\"model\":\"tiny\",\"content\":\"hello\"}' " + url + "/tokenize")
+                  .output,
+              "200");
+    // Plain HTTP to the TLS port gets no HTTP answer; the server goes on serving.
+    EXPECT_EQ(test::http_request(server.port(), "GET", "/health").status, 0);
+    EXPECT_EQ(curl(url + "/health").output, "200");
+    // A certificate without its key is refused at start.
+    Server broken("HEARTH_ADMIN_KEY=", args("data8", "--tls-cert " + cert), dir_->file("i.log"));
+    EXPECT_EQ(broken.port(), 0);
+    EXPECT_NE(broken.log().find("--tls-key"), std::string::npos) << broken.log();
 }
 
 TEST_F(AccessModeTest, AuditRowsSurviveKillDashNine) {
