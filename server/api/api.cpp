@@ -9,6 +9,33 @@
 
 namespace hearth::server::api {
 
+namespace {
+
+// The answer to a request the authorize step refused: OpenAI-shaped on every route (Ollama's
+// too), 429 for quotas, with the step's headers (Retry-After, x-ratelimit-*).
+HttpResponse refusal_response(const Authorization& auth) {
+    ApiError error = from_error(auth.status.error());
+    if (auth.status.error().code == Errc::kResourceExhausted)
+        error = ApiError{429, auth.status.error().message, "rate_limit_error", "", "rate_limit_exceeded"};
+    HttpResponse response = error_response(error, ErrorStyle::kOpenAi);
+    for (const auto& [name, value] : auth.headers) {
+        std::erase_if(response.headers, [&](const auto& header) { return header.first == name; });
+        response.headers.emplace_back(name, value);
+    }
+    return response;
+}
+
+// Adds headers to an immediate or a deferred answer.
+void add_headers(Reply& reply, std::vector<std::pair<std::string, std::string>> headers) {
+    if (headers.empty()) return;
+    if (auto* response = std::get_if<HttpResponse>(&reply))
+        response->headers.insert(response->headers.end(), headers.begin(), headers.end());
+    else if (auto* pending = std::get_if<std::shared_ptr<PendingResponse>>(&reply); pending && *pending)
+        (*pending)->add_headers(std::move(headers));
+}
+
+}  // namespace
+
 Api::Api(serving::Service& service, metrics::Registry& registry, ApiConfig config,
          std::shared_ptr<Authorizer> authorizer)
     : context_(service, registry, std::move(config)), authorizer_(std::move(authorizer)),
@@ -50,16 +77,7 @@ Reply Api::handle(HttpRequest&& request) {
                                                    "unknown_url"),
                                style);
     } else if (Authorization auth = authorizer_->authorize(request, match.route->pattern); !auth.status.ok()) {
-        ApiError error = from_error(auth.status.error());
-        if (auth.status.error().code == Errc::kResourceExhausted)
-            error = ApiError{429, auth.status.error().message, "rate_limit_error", "", "rate_limit_exceeded"};
-        // Refusals of the access gate are OpenAI-shaped on every route (also Ollama's).
-        HttpResponse response = error_response(error, ErrorStyle::kOpenAi);
-        for (auto& [name, value] : auth.headers) {
-            std::erase_if(response.headers, [&](const auto& header) { return header.first == name; });
-            response.headers.emplace_back(name, value);
-        }
-        reply = std::move(response);
+        reply = refusal_response(auth);
     } else {
         if (auth.on_finish) record->set_on_finish(std::move(auth.on_finish));
         try {
@@ -68,19 +86,9 @@ Reply Api::handle(HttpRequest&& request) {
             log::error("{} {}: handler threw: {}", request.method, request.path, error.what());
             reply = error_response(ApiError::internal("internal error"), style);
         }
-        if (!auth.headers.empty()) {
-            if (auto* response = std::get_if<HttpResponse>(&reply))
-                response->headers.insert(response->headers.end(), auth.headers.begin(), auth.headers.end());
-            else if (auto* pending = std::get_if<std::shared_ptr<PendingResponse>>(&reply); pending && *pending)
-                (*pending)->add_headers(auth.headers);
-        }
+        add_headers(reply, std::move(auth.headers));
     }
-    if (auto cors = cors_.headers(request); !cors.empty()) {
-        if (auto* response = std::get_if<HttpResponse>(&reply))
-            response->headers.insert(response->headers.end(), cors.begin(), cors.end());
-        else if (auto* pending = std::get_if<std::shared_ptr<PendingResponse>>(&reply); pending && *pending)
-            (*pending)->add_headers(std::move(cors));
-    }
+    add_headers(reply, cors_.headers(request));
     // Immediate answers are recorded here; deferred ones by whoever completes them.
     if (const auto* response = std::get_if<HttpResponse>(&reply); response && !response->stream)
         record->finish(response->status);
@@ -121,15 +129,7 @@ HttpHandlers Api::handlers() {
             return error_response(ApiError{403, *refused, "permission_error", "", "cors_origin_not_allowed"});
         Authorization auth = authorizer_->authorize(request, request.path);
         if (auth.status.ok()) return std::nullopt;   // the slot, if any, is given back at once
-        ApiError error = from_error(auth.status.error());
-        if (auth.status.error().code == Errc::kResourceExhausted)
-            error = ApiError{429, auth.status.error().message, "rate_limit_error", "", "rate_limit_exceeded"};
-        HttpResponse response = error_response(error);
-        for (auto& [name, value] : auth.headers) {
-            std::erase_if(response.headers, [&](const auto& header) { return header.first == name; });
-            response.headers.emplace_back(name, value);
-        }
-        return response;
+        return refusal_response(auth);
     };
     return handlers;
 }
