@@ -17,11 +17,13 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config ccache
   # libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libboost-dev
-  libsqlite3-dev libsodium-dev
+  libsqlite3-dev libsodium-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-sentencepiece python3-regex
   # the HTTP API tests: curl, and Node with npm for the official `openai` client (tests/node)
   curl nodejs
+  # TLS tests make a self-signed certificate; the access load test (bench/load_auth.sh) uses wrk
+  openssl wrk
 )
 # npm: Debian's package, unless the installed nodejs already brings its own (NodeSource builds do).
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi

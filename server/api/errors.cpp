@@ -77,7 +77,9 @@ ApiError from_error(const Error& error) {
 }
 
 ErrorStyle error_style_for(const std::string& path) {
-    if (path.starts_with("/api/") && !path.starts_with("/api/system")) return ErrorStyle::kOllama;
+    if (path.starts_with("/api/") && !path.starts_with("/api/system") && !path.starts_with("/api/keys") &&
+        !path.starts_with("/api/audit"))
+        return ErrorStyle::kOllama;
     return ErrorStyle::kOpenAi;
 }
 

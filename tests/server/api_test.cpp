@@ -369,8 +369,8 @@ TEST_F(ApiTest, LiveMetricsFeedReportsStatusAndGenerationRate) {
 
 class DenyAll : public Authorizer {
 public:
-    Status authorize(const HttpRequest&, const std::string& route) override {
-        return Error::make(Errc::kUnauthenticated, "no API key for {}", route);
+    Authorization authorize(const HttpRequest&, const std::string& route) override {
+        return {Error::make(Errc::kUnauthenticated, "no API key for {}", route), {}, {}};
     }
 };
 

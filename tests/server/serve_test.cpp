@@ -93,7 +93,8 @@ protected:
         std::filesystem::create_directories(dir_->file("models"));
         ASSERT_EQ(test::generate_model(dir_->file("models/tiny.gguf"), "--arch llama --ctx 512 --n-layer 2 --seed 1"), "");
         ASSERT_EQ(test::generate_model(dir_->file("models/qwen.gguf"), "--arch qwen2 --ctx 512 --n-layer 1 --seed 2"), "");
-        server_ = new ServerProcess("--models " + dir_->file("models") + " --builtin-model '' --default-model tiny "
+        server_ = new ServerProcess("--models " + dir_->file("models") + " --data-dir " + dir_->file("data") +
+                                    " --builtin-model '' --default-model tiny "
                                     "--ctx 256 --parallel 8 -t 1 --http-threads 2 --max-body-bytes 1048576",
                                     dir_->file("serve.log"));
         ASSERT_NE(server_->port(), 0) << server_->log();
@@ -380,7 +381,7 @@ TEST(ServeTemplate, ATemplateThatFailsToRenderIsAClearErrorNotACrash) {
     std::filesystem::create_directories(dir.file("models"));
     ASSERT_EQ(test::generate_model(dir.file("models/tiny.gguf"), "--arch llama --ctx 256 --n-layer 1"), "");
     std::ofstream(dir.file("bad.jinja")) << "{{ raise_exception('this template refuses every conversation') }}";
-    ServerProcess server("--models " + dir.file("models") + " --builtin-model '' --chat-template-file " +
+    ServerProcess server("--models " + dir.file("models") + " --data-dir " + dir.file("data") + " --builtin-model '' --chat-template-file " +
                              dir.file("bad.jinja") + " -t 1",
                          dir.file("serve.log"));
     ASSERT_NE(server.port(), 0) << server.log();
@@ -401,7 +402,7 @@ TEST(ServeDrain, SigtermLetsInFlightRequestsFinishAndExitsZero) {
     test::TempDir dir;
     std::filesystem::create_directories(dir.file("models"));
     ASSERT_EQ(test::generate_model(dir.file("models/tiny.gguf"), "--arch llama --ctx 512 --n-layer 2"), "");
-    ServerProcess server("--models " + dir.file("models") + " --builtin-model '' -t 1 --drain-timeout 20",
+    ServerProcess server("--models " + dir.file("models") + " --data-dir " + dir.file("data") + " --builtin-model '' -t 1 --drain-timeout 20",
                          dir.file("serve.log"));
     ASSERT_NE(server.port(), 0) << server.log();
     test::HttpConnection connection(server.port());
@@ -431,7 +432,7 @@ TEST(ServeDrain, RequestsStillRunningAtTheDeadlineAreCancelled) {
     test::TempDir dir;
     std::filesystem::create_directories(dir.file("models"));
     ASSERT_EQ(test::generate_model(dir.file("models/tiny.gguf"), "--arch llama --ctx 4096 --n-layer 2"), "");
-    ServerProcess server("--models " + dir.file("models") + " --builtin-model '' -t 1 --ctx 4096 --drain-timeout 0.2",
+    ServerProcess server("--models " + dir.file("models") + " --data-dir " + dir.file("data") + " --builtin-model '' -t 1 --ctx 4096 --drain-timeout 0.2",
                          dir.file("serve.log"));
     ASSERT_NE(server.port(), 0) << server.log();
     test::HttpConnection connection(server.port());
