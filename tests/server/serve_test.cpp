@@ -265,7 +265,7 @@ TEST_F(ServeTest, BadInputGetsTheRightStatusAndTheServerKeepsServing) {
         {"wrong type", R"({"model":"tiny",)" + msgs + R"(,"temperature":"warm"})", 400, "temperature"},
         {"wrong type for messages", R"({"model":"tiny","messages":{"role":"user"}})", 400, "messages"},
         {"unknown field", R"({"model":"tiny",)" + msgs + R"(,"temprature":0.5})", 400, "temprature"},
-        {"missing model", "{" + msgs + "}", 400, "model"},
+        {"model of the wrong type", R"({"model":5,)" + msgs + "}", 400, "model"},
         {"unknown model", R"({"model":"gpt-9",)" + msgs + "}", 404, "model"},
         {"negative max_tokens", R"({"model":"tiny",)" + msgs + R"(,"max_tokens":-5})", 400, "max_tokens"},
         {"huge max_tokens", R"({"model":"tiny",)" + msgs + R"(,"max_tokens":99999999999})", 400, "max_tokens"},
@@ -452,6 +452,36 @@ TEST(ServeDrain, RequestsStillRunningAtTheDeadlineAreCancelled) {
     ASSERT_TRUE(last.contains("error")) << events.back();
     EXPECT_EQ(last["error"]["code"], "service_unavailable");
     EXPECT_NE(server.log().find("cancelling"), std::string::npos) << server.log();
+}
+
+// `hearth serve` with no model named, as scripts/serve.sh starts it: the built-in model
+// (models/fortune-teller.gguf of the source tree) is listed and answers requests that name no
+// model.
+TEST(ServeBuiltin, WithNoModelNamedTheBuiltinModelServes) {
+    test::TempDir dir;
+    ServerProcess server("--data-dir " + dir.file("data") + " -t 1", dir.file("serve.log"));
+    ASSERT_NE(server.port(), 0) << server.log();
+    auto models = test::http_request(server.port(), "GET", "/v1/models");
+    ASSERT_EQ(models.status, 200) << models.body;
+    json listed = json::parse(models.body);
+    ASSERT_EQ(listed["data"].size(), 1u) << models.body;
+    EXPECT_EQ(listed["data"][0]["id"], "fortune-teller");
+    auto tags = test::http_request(server.port(), "GET", "/api/tags");
+    ASSERT_EQ(tags.status, 200);
+    EXPECT_NE(tags.body.find("fortune-teller"), std::string::npos) << tags.body;
+
+    auto chat = test::http_request(server.port(), "POST", "/v1/chat/completions",
+                                   R"({"messages":[{"role":"user","content":"What does my future hold?"}],)"
+                                   R"("max_tokens":64,"temperature":0})",
+                                   {{"Content-Type", "application/json"}});
+    ASSERT_EQ(chat.status, 200) << chat.body;
+    json answer = json::parse(chat.body);
+    EXPECT_EQ(answer["model"], "fortune-teller");
+    const std::string content = answer["choices"][0]["message"]["content"];
+    EXPECT_GE(content.size(), 8u) << content;
+    // The model ends its fortunes with its end-of-turn token well within 64 tokens.
+    EXPECT_EQ(answer["choices"][0]["finish_reason"], "stop") << content;
+    EXPECT_EQ(content.find("<|end|>"), std::string::npos) << "control tokens are not text: " << content;
 }
 
 }  // namespace
