@@ -113,6 +113,34 @@ TEST_F(CliTest, PerplexityPrintsAFinalEstimate) {
     EXPECT_NE(too_short.output.find("at least 2 x ctx"), std::string::npos) << too_short.output;
 }
 
+TEST_F(CliTest, BenchJsonHasLlamaBenchFieldsPerTestAndThreadCount) {
+    auto result = hearth("bench -m " + model_ + " -p 8 -n 4 -t 1,2 -r 2 --json");
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    const std::string& out = result.output;
+    ASSERT_EQ(out.rfind("[\n", 0), 0u) << out;
+    ASSERT_NE(out.find("\n]\n"), std::string::npos) << out;
+    // One object per (threads, test), in that order: pp8 and tg4 at 1 thread, then at 2.
+    std::regex object(
+        R"re("n_threads": (\d+),[\s\S]*?"n_prompt": (\d+),\s*"n_gen": (\d+),[\s\S]*?"avg_ts": ([0-9.]+),\s*"stddev_ts": ([0-9.]+),\s*"samples_ns": \[ \d+, \d+ \],\s*"samples_ts": \[ [0-9.]+, [0-9.]+ \])re");
+    std::vector<std::string> seen;
+    for (auto it = std::sregex_iterator(out.begin(), out.end(), object); it != std::sregex_iterator(); ++it) {
+        const std::smatch& match = *it;
+        seen.push_back(match[1].str() + ":" + match[2].str() + "/" + match[3].str());
+        EXPECT_GT(std::stod(match[4]), 0.0) << out;
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"1:8/0", "1:0/4", "2:8/0", "2:0/4"})) << out;
+    for (const char* field : {"\"model_size\": ", "\"model_type\": \"llama ", "\"bytes_per_token\": "})
+        EXPECT_NE(out.find(field), std::string::npos) << field;
+
+    auto table = hearth("bench -m " + model_ + " -p 8 -n 4 -t 1 -r 1");
+    ASSERT_EQ(table.exit_code, 0) << table.output;
+    EXPECT_NE(table.output.find("| pp8 |"), std::string::npos) << table.output;
+    EXPECT_NE(table.output.find("| tg4 |"), std::string::npos) << table.output;
+    auto nothing = hearth("bench -m " + model_ + " -p 0 -n 0");
+    EXPECT_NE(nothing.exit_code, 0);
+    EXPECT_NE(nothing.output.find("nothing to measure"), std::string::npos) << nothing.output;
+}
+
 TEST_F(CliTest, MissingModelIsAClearError) {
     auto result = hearth("run -m /nonexistent/model.gguf -p x");
     EXPECT_NE(result.exit_code, 0);
