@@ -90,6 +90,10 @@ struct ModelStatus {
     int32_t leases = 0;
     bool pinned = false;
     int32_t n_ctx = 0;
+    // The engine's KV block pool when loaded (all zero otherwise).
+    int64_t kv_blocks_total = 0;
+    int64_t kv_blocks_in_use = 0;
+    int64_t kv_blocks_cached = 0;
 };
 
 struct MemoryStats {
