@@ -224,7 +224,8 @@ TEST_F(ManageTest, CancelByIdAndUnloadInUse) {
     while (auto chunk = stream.read_chunk()) body += *chunk;
     const auto events = test::sse_events(body);
     ASSERT_FALSE(events.empty());
-    EXPECT_NE(events.back().find("cancelled"), std::string::npos) << events.back();
+    // The last event says who cancelled it (not "the server is shutting down").
+    EXPECT_NE(events.back().find("was cancelled (DELETE /api/requests/" + id + ")"), std::string::npos) << events.back();
     EXPECT_LT(events.size(), 4000u);
     // Finished: unknown now, and counted.
     EXPECT_EQ(call("DELETE", "/api/requests/" + id).status, 404);
