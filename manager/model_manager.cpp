@@ -145,6 +145,7 @@ engine::LlmEngineConfig ModelManager::engine_config(const ModelEntry& entry, con
     config.n_ctx = static_cast<int32_t>(std::clamp<int64_t>(std::min<int64_t>(wanted, hp.n_ctx_train), 16, 1 << 20));
     config.n_parallel = entry.n_parallel > 0 ? entry.n_parallel : config_.n_parallel;
     config.kv_type = config_.kv_type;
+    config.aging = config_.aging;
     return config;
 }
 
