@@ -15,6 +15,7 @@
 //   bench_serving [all|batching|conversation|switch|budget|mixed]... [--threads N] [--dir DIR]
 // Models are written to DIR (default: a temporary folder) and reused when present.
 #include <fmt/core.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <atomic>
@@ -299,6 +300,9 @@ void bench_budget(const Options& options) {
         }
     }
     const uint64_t budget = one_model + one_model / 3;  // room for one, never two
+    // Freed heap (earlier benchmarks, the probe) goes back to the system first, so the baseline
+    // is what this process holds without models.
+    malloc_trim(0);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const uint64_t baseline = resident_bytes();
     std::atomic<bool> sampling{true};
@@ -387,7 +391,13 @@ void bench_mixed(const Options& options) {
         }
     }
     const double elapsed = since(start);
-    const serving::ModelInfo info = *service->model_info("tiny");
+    // The engine publishes its pool's counters after each step: the last finish may be one step
+    // ahead of them.
+    serving::ModelInfo info = *service->model_info("tiny");
+    for (int tries = 0; tries < 100 && info.kv_blocks_in_use != 0; ++tries) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        info = *service->model_info("tiny");
+    }
     const serving::QueueStats stats = service->queue_stats();
     fmt::print("mixed: {} requests (random priority, prompt length, max_tokens 1..32; {} cancel calls), {:.1f} s\n",
                kRequests, cancel_calls, elapsed);
