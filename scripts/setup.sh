@@ -6,6 +6,10 @@
 #   scripts/setup.sh --train    also what tools/train_demo_model needs (python3-torch, fortunes)
 #   scripts/setup.sh --dev      also what regenerating committed test data needs (python3-jinja2
 #                               for tools/gen_chat_template_testdata.py)
+#
+# python3-torch only recommends an optimised BLAS; without one it runs on the reference BLAS,
+# about 50x slower, so --train installs OpenBLAS explicitly (and tools/train_demo_model sets
+# OPENBLAS_CORETYPE, see /work/shared/NOTES-debian.md).
 set -euo pipefail
 
 packages=(
@@ -13,16 +17,18 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config ccache
   # libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libboost-dev
-  libsqlite3-dev libsodium-dev
+  libsqlite3-dev libsodium-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-sentencepiece python3-regex
   # the HTTP API tests: curl, and Node with npm for the official `openai` client (tests/node)
   curl nodejs
+  # TLS tests make a self-signed certificate; the access load test (bench/load_auth.sh) uses wrk
+  openssl wrk
 )
 # npm: Debian's package, unless the installed nodejs already brings its own (NodeSource builds do).
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 if [[ "${1:-}" == "--train" ]]; then
-  packages+=(python3-torch fortunes fortunes-min)
+  packages+=(python3-torch libopenblas0-pthread fortunes fortunes-min)
 fi
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(python3-jinja2)

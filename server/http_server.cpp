@@ -4,6 +4,7 @@
 #include "server/http_server.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,9 +12,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <array>
+#include <optional>
+#include <type_traits>
 #include <atomic>
 #include <deque>
 #include <future>
@@ -33,6 +38,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
+namespace ssl = net::ssl;
+using PlainStream = tcp::socket;
+using TlsStream = ssl::stream<tcp::socket>;
 using Executor = tcp::socket::executor_type;  // a strand: sockets are accepted on make_strand()
 
 // Something the server can close on shutdown (an HTTP or a WebSocket session).
@@ -47,6 +55,7 @@ struct HttpServer::Impl {
     HttpHandlers handlers;
     net::io_context ioc;
     tcp::acceptor acceptor{ioc};
+    std::optional<ssl::context> tls;   // set when serving HTTPS
     std::vector<std::thread> threads;
     std::atomic<bool> accepting{true};
     std::atomic<bool> stopped{false};
@@ -84,10 +93,13 @@ std::string lower(beast::string_view text) {
 
 // ---------------------------------------------------------------------------------------------
 // WebSocket: pushes the feed's message every interval until the client closes.
-class WebSocketSession : public Connection, public std::enable_shared_from_this<WebSocketSession> {
+template <typename Stream>
+class WebSocketSession : public Connection, public std::enable_shared_from_this<WebSocketSession<Stream>> {
 public:
-    WebSocketSession(tcp::socket&& socket, HttpServer::Impl& server, std::function<std::string()> feed)
-        : ws_(std::move(socket)), timer_(ws_.get_executor()), server_(server), feed_(std::move(feed)) {
+    using std::enable_shared_from_this<WebSocketSession<Stream>>::shared_from_this;
+    using std::enable_shared_from_this<WebSocketSession<Stream>>::weak_from_this;
+    WebSocketSession(Stream&& stream, HttpServer::Impl& server, std::function<std::string()> feed)
+        : ws_(std::move(stream)), timer_(ws_.get_executor()), server_(server), feed_(std::move(feed)) {
         server_.connections.fetch_add(1);
     }
     ~WebSocketSession() override { server_.connections.fetch_sub(1); }
@@ -139,7 +151,7 @@ private:
         server_.remove(this);
     }
 
-    websocket::stream<tcp::socket> ws_;
+    websocket::stream<Stream> ws_;
     net::steady_timer timer_;
     HttpServer::Impl& server_;
     std::function<std::string()> feed_;
@@ -150,14 +162,20 @@ private:
 
 // ---------------------------------------------------------------------------------------------
 // One HTTP connection. Everything below runs on the connection's strand.
-class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
+// Stream: a plain socket (HTTP) or a TLS stream over one (HTTPS: the handshake comes first).
+template <typename Stream>
+class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
-    HttpSession(tcp::socket&& socket, HttpServer::Impl& server)
-        : socket_(std::move(socket)), executor_(socket_.get_executor()), read_timer_(executor_),
+    static constexpr bool kTls = !std::is_same_v<Stream, PlainStream>;
+    using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+    using std::enable_shared_from_this<HttpSession<Stream>>::weak_from_this;
+
+    HttpSession(Stream&& stream, HttpServer::Impl& server)
+        : socket_(std::move(stream)), executor_(beast::get_lowest_layer(socket_).get_executor()), read_timer_(executor_),
           write_timer_(executor_), server_(server) {
         server_.connections.fetch_add(1);
         beast::error_code ec;
-        const tcp::endpoint peer = socket_.remote_endpoint(ec);
+        const tcp::endpoint peer = beast::get_lowest_layer(socket_).remote_endpoint(ec);
         if (!ec) {
             remote_ = peer.address().to_string();
             loopback_ = peer.address().is_loopback();
@@ -167,7 +185,21 @@ public:
 
     void run() {
         server_.add(shared_from_this());
-        net::dispatch(executor_, [self = shared_from_this()] { self->do_read(); });
+        if constexpr (kTls) {
+            net::dispatch(executor_, [self = shared_from_this()] {
+                self->arm(self->read_timer_, self->server_.config.read_timeout);
+                self->socket_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+                    self->read_timer_.cancel();
+                    if (ec) {
+                        log::debug("http: TLS handshake with {} failed: {}", self->remote_, ec.message());
+                        return self->close();
+                    }
+                    self->do_read();
+                });
+            });
+        } else {
+            net::dispatch(executor_, [self = shared_from_this()] { self->do_read(); });
+        }
     }
     // Over the connection limit: answer 503 and close.
     void reject(int status, const std::string& message) {
@@ -273,11 +305,31 @@ private:
         if (websocket::is_upgrade(request)) {
             const std::string path(request.target().substr(0, request.target().find('?')));
             auto feed = server_.handlers.websocket_feeds.find(path);
+            if (feed != server_.handlers.websocket_feeds.end() && queue_.empty() && server_.handlers.websocket_check) {
+                HttpRequest check;
+                check.method = std::string(request.method_string());
+                check.target = std::string(request.target());
+                check.path = path;
+                for (const auto& field : request)
+                    check.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+                check.remote_address = remote_;
+                check.loopback = loopback_;
+                if (auto refused = server_.handlers.websocket_check(check)) {
+                    Slot slot;
+                    slot.reply = std::move(*refused);
+                    slot.keep_alive = false;
+                    slot.counted = false;
+                    slot.linger = true;
+                    close_after_ = true;
+                    queue_.push_back(std::move(slot));
+                    return maybe_write();
+                }
+            }
             if (feed != server_.handlers.websocket_feeds.end() && queue_.empty()) {
                 // The socket moves to the WebSocket session; this session ends quietly.
                 closed_ = true;
                 server_.remove(this);
-                std::make_shared<WebSocketSession>(std::move(socket_), server_, feed->second)->run(std::move(request));
+                std::make_shared<WebSocketSession<Stream>>(std::move(socket_), server_, feed->second)->run(std::move(request));
                 return;
             }
             return respond_error(404, "no WebSocket endpoint at " + path);
@@ -431,8 +483,9 @@ private:
     // then read and drop what the client is still sending for a while, so that closing with
     // unread bytes does not reset the connection before the client has read the answer.
     void linger_close() {
+        if constexpr (kTls) return close();   // no half-close under TLS
         beast::error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        beast::get_lowest_layer(socket_).shutdown(tcp::socket::shutdown_send, ignored);
         discard_ = std::make_shared<std::array<char, 65536>>();
         do_discard(0);
     }
@@ -464,12 +517,12 @@ private:
         }
         queue_.clear();
         beast::error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_both, ignored);
-        socket_.close(ignored);
+        beast::get_lowest_layer(socket_).shutdown(tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(socket_).close(ignored);
         server_.remove(this);
     }
 
-    tcp::socket socket_;
+    Stream socket_;
     Executor executor_;
     net::steady_timer read_timer_;
     net::steady_timer write_timer_;
@@ -500,11 +553,16 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec) {
         log::warn("http: accept failed: {}", ec.message());
     } else {
-        auto session = std::make_shared<HttpSession>(std::move(socket), *this);
-        if (connections.load() > config.max_connections)
-            session->reject(503, fmt::format("the server has {} connections open, its limit", config.max_connections));
+        auto start = [&](auto session) {
+            if (connections.load() > config.max_connections)
+                session->reject(503, fmt::format("the server has {} connections open, its limit", config.max_connections));
+            else
+                session->run();
+        };
+        if (tls)
+            start(std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *tls), *this));
         else
-            session->run();
+            start(std::make_shared<HttpSession<PlainStream>>(std::move(socket), *this));
     }
     do_accept();
 }
@@ -515,6 +573,21 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerConfig& co
     auto impl = std::make_unique<Impl>();
     impl->config = config;
     impl->handlers = std::move(handlers);
+    if (!config.tls_cert_file.empty() || !config.tls_key_file.empty()) {
+        if (config.tls_cert_file.empty() || config.tls_key_file.empty())
+            return Error::make(Errc::kInvalidArgument, "TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
+        impl->tls.emplace(ssl::context::tls_server);
+        beast::error_code tls_ec;
+        impl->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                               ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+        impl->tls->use_certificate_chain_file(config.tls_cert_file, tls_ec);
+        if (tls_ec)
+            return Error::make(Errc::kInvalidArgument, "cannot use TLS certificate '{}': {}", config.tls_cert_file,
+                               tls_ec.message());
+        impl->tls->use_private_key_file(config.tls_key_file, ssl::context::pem, tls_ec);
+        if (tls_ec)
+            return Error::make(Errc::kInvalidArgument, "cannot use TLS key '{}': {}", config.tls_key_file, tls_ec.message());
+    }
     beast::error_code ec;
     const auto address = net::ip::make_address(config.host, ec);
     if (ec) return Error::make(Errc::kInvalidArgument, "'{}' is not an IP address", config.host);

@@ -10,6 +10,8 @@
 //     that disconnects cancels its streams and pending responses (their cancel hooks run);
 //   - WebSocket upgrade on the paths in `websocket_feeds`: the feed's message is pushed every
 //     `websocket_interval`, pings keep the connection alive;
+//   - TLS (tls_cert_file/tls_key_file): the same sessions over an ssl stream, handshake first
+//     (within read_timeout);
 //   - shutdown in three steps: stop_accepting(), wait_idle(deadline), shutdown().
 //
 // Threads: `io_threads` threads run the I/O; handlers run on the connection's strand and must not
@@ -23,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -42,6 +45,10 @@ struct HttpServerConfig {
     std::chrono::milliseconds read_timeout{30'000};  // header received -> whole body received
     std::chrono::milliseconds write_timeout{30'000}; // one write (a response, a chunk) to finish
     std::chrono::milliseconds websocket_interval{1'000};
+    // HTTPS when both are set: a PEM certificate chain and its PEM private key (OpenSSL through
+    // Beast's ssl stream; TLS 1.2 and later). kInvalidArgument at start() when they cannot be used.
+    std::string tls_cert_file;
+    std::string tls_key_file;
 };
 
 struct HttpHandlers {
@@ -51,6 +58,9 @@ struct HttpHandlers {
     std::function<HttpResponse(int status, const std::string& message)> error;
     // path -> the next message for a WebSocket subscriber (called on its strand, every interval).
     std::map<std::string, std::function<std::string()>> websocket_feeds;
+    // Checks a WebSocket upgrade request (path, headers, address) before the feed starts: a
+    // response refuses it (401, 403, 429), nullopt lets it through. Unset: every upgrade passes.
+    std::function<std::optional<HttpResponse>(const HttpRequest&)> websocket_check;
 };
 
 class HttpServer {

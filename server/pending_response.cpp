@@ -10,12 +10,24 @@ void PendingResponse::complete(HttpResponse response) {
         std::lock_guard lock(mutex_);
         if (done_) return;
         done_ = true;
+        for (auto& header : extra_headers_) response.headers.push_back(std::move(header));
+        extra_headers_.clear();
         response_ = std::move(response);
         notify = std::move(notify_);
         notify_ = nullptr;
         changed_.notify_all();
     }
     if (notify) notify();
+}
+
+void PendingResponse::add_headers(std::vector<std::pair<std::string, std::string>> headers) {
+    std::lock_guard lock(mutex_);
+    if (done_) {
+        if (response_)
+            for (auto& header : headers) response_->headers.push_back(std::move(header));
+        return;
+    }
+    for (auto& header : headers) extra_headers_.push_back(std::move(header));
 }
 
 bool PendingResponse::completed() const {

@@ -10,6 +10,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "server/http_message.h"
 
@@ -20,6 +23,9 @@ public:
     // The first call wins; later calls are ignored.
     void complete(HttpResponse response);
     bool completed() const;
+    // Headers added to the response when it completes (rate-limit headers set before the
+    // handler runs).
+    void add_headers(std::vector<std::pair<std::string, std::string>> headers);
 
     // Consumer: runs once when the response is ready (at once if it already is), on the
     // completing thread: it must only post work.
@@ -36,6 +42,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::optional<HttpResponse> response_;
+    std::vector<std::pair<std::string, std::string>> extra_headers_;
     bool done_ = false;
     bool cancelled_ = false;
     std::function<void()> notify_;

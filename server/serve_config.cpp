@@ -48,7 +48,7 @@ ServeOption typed_option(std::string flag, std::string key, std::string help, in
                          Field ServeConfig::*member, std::string short_flag = "") {
     std::string env = "HEARTH_" + key;
     for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return ServeOption{std::move(flag), std::move(short_flag), key, env, std::move(help),
+    return ServeOption{std::move(flag), std::move(short_flag), key, env, std::move(help), false,
                        [member, min, max](ServeConfig& config, const std::string& text) -> Status {
                            int64_t value = 0;
                            HEARTH_TRY(parse_int<int64_t>(text, min, max, value));
@@ -63,7 +63,7 @@ ServeOption http_option(std::string flag, std::string key, std::string help, int
                         Field HttpServerConfig::*member) {
     std::string env = "HEARTH_" + key;
     for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return ServeOption{std::move(flag), "", key, env, std::move(help),
+    return ServeOption{std::move(flag), "", key, env, std::move(help), false,
                        [member, min, max](ServeConfig& config, const std::string& text) -> Status {
                            int64_t value = 0;
                            HEARTH_TRY(parse_int<int64_t>(text, min, max, value));
@@ -76,7 +76,7 @@ ServeOption http_option(std::string flag, std::string key, std::string help, int
 ServeOption string_option(std::string flag, std::string key, std::string help, std::string ServeConfig::*member) {
     std::string env = "HEARTH_" + key;
     for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return ServeOption{std::move(flag), "", key, env, std::move(help),
+    return ServeOption{std::move(flag), "", key, env, std::move(help), false,
                        [member](ServeConfig& config, const std::string& text) -> Status {
                            config.*member = text;
                            return ok_status();
@@ -88,7 +88,7 @@ ServeOption timeout_option(std::string flag, std::string key, std::string help,
                            std::function<std::chrono::milliseconds&(ServeConfig&)> field_of) {
     std::string env = "HEARTH_" + key;
     for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return ServeOption{std::move(flag), "", key, env, std::move(help),
+    return ServeOption{std::move(flag), "", key, env, std::move(help), false,
                        [field_of](ServeConfig& config, const std::string& text) {
                            return parse_seconds(text, field_of(config));
                        },
@@ -97,9 +97,22 @@ ServeOption timeout_option(std::string flag, std::string key, std::string help,
                        }};
 }
 
+ServeOption bool_option(std::string flag, std::string key, std::string help, bool ServeConfig::*member) {
+    std::string env = "HEARTH_" + key;
+    for (char& c : env) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return ServeOption{std::move(flag), "", key, env, std::move(help), true,
+                       [member](ServeConfig& config, const std::string& text) -> Status {
+                           if (text == "true" || text == "1" || text == "yes") config.*member = true;
+                           else if (text == "false" || text == "0" || text == "no") config.*member = false;
+                           else return Error::make(Errc::kInvalidArgument, "'{}' is not true or false", text);
+                           return ok_status();
+                       },
+                       [member](const ServeConfig& config) { return std::string(config.*member ? "true" : "false"); }};
+}
+
 std::vector<ServeOption> make_options() {
     std::vector<ServeOption> options;
-    options.push_back(ServeOption{"--host", "", "host", "HEARTH_HOST", "Address to listen on",
+    options.push_back(ServeOption{"--host", "", "host", "HEARTH_HOST", "Address to listen on", false,
                                   [](ServeConfig& config, const std::string& text) -> Status {
                                       config.http.host = text;
                                       return ok_status();
@@ -147,6 +160,46 @@ std::vector<ServeOption> make_options() {
     options.push_back(timeout_option("--drain-timeout", "drain_timeout",
                                      "Seconds in-flight requests get to finish on SIGINT/SIGTERM",
                                      [](ServeConfig& config) -> std::chrono::milliseconds& { return config.drain_timeout; }));
+    options.push_back(ServeOption{"--tls-cert", "", "tls_cert", "HEARTH_TLS_CERT",
+                                  "PEM certificate chain: serve HTTPS (with --tls-key)", false,
+                                  [](ServeConfig& config, const std::string& text) -> Status {
+                                      config.http.tls_cert_file = text;
+                                      return ok_status();
+                                  },
+                                  [](const ServeConfig& config) { return config.http.tls_cert_file; }});
+    options.push_back(ServeOption{"--tls-key", "", "tls_key", "HEARTH_TLS_KEY", "PEM private key of --tls-cert", false,
+                                  [](ServeConfig& config, const std::string& text) -> Status {
+                                      config.http.tls_key_file = text;
+                                      return ok_status();
+                                  },
+                                  [](const ServeConfig& config) { return config.http.tls_key_file; }});
+    options.push_back(string_option("--data-dir", "data_dir",
+                                    "Folder for API keys and the audit log (default: $XDG_DATA_HOME/hearth or "
+                                    "~/.local/share/hearth)",
+                                    &ServeConfig::data_dir));
+    options.push_back(bool_option("--require-auth", "require_auth",
+                                  "Require an API key on every request, also on loopback", &ServeConfig::require_auth));
+    options.push_back(bool_option("--insecure-no-auth", "insecure_no_auth",
+                                  "Serve without API keys beyond loopback (every client is admin)",
+                                  &ServeConfig::insecure_no_auth));
+    options.push_back(ServeOption{"--anonymous-role", "", "anonymous_role", "HEARTH_ANONYMOUS_ROLE",
+                                  "Role of requests without a key when auth is optional (loopback): admin, operator, "
+                                  "user or guest",
+                                  false,
+                                  [](ServeConfig& config, const std::string& text) -> Status {
+                                      if (text != "admin" && text != "operator" && text != "user" && text != "guest")
+                                          return Error::make(Errc::kInvalidArgument,
+                                                             "'{}' is not a role (admin, operator, user, guest)", text);
+                                      config.anonymous_role = text;
+                                      return ok_status();
+                                  },
+                                  [](const ServeConfig& config) { return config.anonymous_role; }});
+    options.push_back(typed_option("--auth-failures-per-minute", "auth_failures_per_minute",
+                                   "Failed authentications a client address may make per minute (429 past it)", 1,
+                                   1'000'000, &ServeConfig::auth_failures_per_minute));
+    options.push_back(string_option("--cors-origins", "cors_origins",
+                                    "Origins allowed to call from a browser, comma-separated (\"\": none, \"*\": any)",
+                                    &ServeConfig::cors_origins));
     return options;
 }
 

@@ -33,6 +33,13 @@ struct ServeConfig {
     uint64_t memory_budget_mb = 0;               // 0: 75% of physical memory
     std::chrono::milliseconds drain_timeout{10'000};
     size_t max_stream_buffer_bytes = size_t{8} << 20;
+    // Access control (docs/security.md).
+    std::string data_dir;                        // keys and audit log ("" the per-user data folder)
+    bool require_auth = false;                   // keys needed even on loopback
+    bool insecure_no_auth = false;               // no keys needed even beyond loopback (everyone is admin)
+    std::string anonymous_role = "user";         // what requests without a key may do on loopback
+    int64_t auth_failures_per_minute = 10;       // failed authentications allowed per client address
+    std::string cors_origins;                    // comma-separated origins allowed cross-site ("" none, "*" any)
 };
 
 struct ServeOption {
@@ -41,6 +48,7 @@ struct ServeOption {
     std::string key;         // YAML key: "port"
     std::string env;         // HEARTH_PORT
     std::string help;
+    bool is_flag = false;    // a switch without a value on the command line ("true"/"false" elsewhere)
     std::function<Status(ServeConfig&, const std::string&)> set;   // parses the text form
     std::function<std::string(const ServeConfig&)> get;             // the value, as text
 };

@@ -1,8 +1,11 @@
-// hearth run -m FILE -p PROMPT: generate text from a prompt and stream it to stdout.
+// hearth run [-m FILE] -p PROMPT: generate text from a prompt and stream it to stdout. Without
+// -m, the built-in model (apps/hearth/builtin_model.h).
 #include <cstdio>
 
+#include "apps/hearth/builtin_model.h"
 #include "apps/hearth/commands.h"
 #include "arch/llm_model.h"
+#include "base/log.h"
 #include "engine/llm/session.h"
 
 namespace hearth::cli {
@@ -22,7 +25,8 @@ Runner add_run(CLI::App& app) {
     };
     auto opt = std::make_shared<Options>();
     auto* command = app.add_subcommand("run", "Generate text from a prompt with a GGUF language model");
-    command->add_option("-m,--model", opt->model, "GGUF model file")->required();
+    command->add_option("-m,--model", opt->model,
+                        fmt::format("GGUF model file (default: the built-in model, {})", builtin_model_location()));
     command->add_option("-p,--prompt", opt->prompt, "The prompt")->required();
     command->add_option("-n,--n-predict", opt->n_predict, "Tokens to generate")->capture_default_str();
     command->add_option("--ctx", opt->n_ctx, "Context size in tokens (0: the model's)")->capture_default_str();
@@ -39,6 +43,15 @@ Runner add_run(CLI::App& app) {
     command->add_flag("--ignore-eos", opt->ignore_eos, "Keep generating past end-of-generation tokens");
     command->add_flag("--timings", opt->timings, "Print prompt and generation speed to stderr");
     return [opt]() {
+        if (opt->model.empty()) {
+            auto builtin = builtin_model_path();
+            if (!builtin.ok()) {
+                fmt::print(stderr, "error: {}\n", builtin.error().message);
+                return 1;
+            }
+            opt->model = *builtin;
+            log::info("no model named: using the built-in model '{}' ({})", kBuiltinModelId, opt->model);
+        }
         auto model = arch::LlmModel::load(opt->model);
         if (!model.ok()) {
             fmt::print(stderr, "error: {}\n", model.error().message);

@@ -10,9 +10,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "apps/hearth/builtin_model.h"
 #include "apps/hearth/commands.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "access/permissions.h"
+#include "server/api/access_control.h"
 #include "server/api/api.h"
 #include "server/http_server.h"
 #include "server/serve_config.h"
@@ -72,12 +75,37 @@ int serve(const server::ServeConfig& config) {
         log::error("serve: {}", service_cfg.error().message);
         return 1;
     }
+    // Keys and the audit log first: a server that cannot enforce access must not start.
+    auto mode = server::api::decide_auth_mode(config.http.host, config.require_auth, config.insecure_no_auth);
+    if (!mode.ok()) {
+        log::error("serve: {}", mode.error().message);
+        return 2;
+    }
+    server::api::AccessSetup access_setup;
+    access_setup.data_dir = config.data_dir;
+    access_setup.mode = *mode;
+    access_setup.auth_failures_per_minute = config.auth_failures_per_minute;
+    access_setup.anonymous_role = access::parse_role(config.anonymous_role).value_or(access::Role::kGuest);
+    if (const char* admin_key = std::getenv("HEARTH_ADMIN_KEY"); admin_key && *admin_key) access_setup.admin_key = admin_key;
+    auto access_control = server::api::AccessControl::open(access_setup);
+    if (!access_control.ok()) {
+        log::error("serve: {}", access_control.error().message);
+        return 1;
+    }
+    if (*mode == server::api::AuthMode::kOff)
+        log::warn("serve: --insecure-no-auth: every client that reaches {} is an administrator", config.http.host);
+    if (const auto& admin = (*access_control)->new_admin_key()) {
+        // Printed once, on stdout; only its keyed hash is stored.
+        fmt::print("bootstrap admin key (shown once; store it now): {}\n", admin->key);
+        std::fflush(stdout);
+    }
     const size_t n_models = service_cfg->catalog.entries().size();
     std::unique_ptr<serving::Service> service = serving::make_service(std::move(*service_cfg));
     metrics::Registry registry;
     server::api::ApiConfig api_config;
     api_config.max_stream_buffer_bytes = config.max_stream_buffer_bytes;
-    server::api::Api api(*service, registry, api_config);
+    api_config.cors_origins = config.cors_origins;
+    server::api::Api api(*service, registry, api_config, (*access_control)->gate());
     auto started = server::HttpServer::start(config.http, api.handlers());
     if (!started.ok()) {
         log::error("serve: {}", started.error().message);
@@ -87,8 +115,10 @@ int serve(const server::ServeConfig& config) {
     api.set_transport_stats([raw = http.get()] {
         return server::api::TransportStats{raw->open_connections(), raw->requests_in_flight()};
     });
-    log::info("hearth: listening on http://{}:{} ({} models, default '{}')", config.http.host, http->port(), n_models,
-              service->default_model());
+    log::info("hearth: listening on {}://{}:{} ({} models, default '{}'; auth {}, data in {})",
+              config.http.tls_cert_file.empty() ? "http" : "https", config.http.host, http->port(), n_models,
+              service->default_model(), server::api::auth_mode_name(*mode),
+              (*access_control)->data_dir().string());
 
     int signal_number = 0;
     sigwait(&signals, &signal_number);
@@ -122,20 +152,21 @@ Runner add_serve(CLI::App& app) {
     for (size_t idx = 0; idx < options.size(); ++idx) {
         const auto& option = options[idx];
         const std::string names = option.short_flag.empty() ? option.flag : option.short_flag + "," + option.flag;
-        cli_options.push_back(command->add_option(
-            names, (*values)[idx], fmt::format("{} [config: {}, env: {}]", option.help, option.key, option.env)));
+        const std::string help = fmt::format("{} [config: {}, env: {}]", option.help, option.key, option.env);
+        cli_options.push_back(option.is_flag ? command->add_flag(names, help)
+                                             : command->add_option(names, (*values)[idx], help));
     }
     command->add_option("--config", *config_file, "YAML file of option: value [env: HEARTH_CONFIG]");
     return [values, config_file, cli_options]() {
         const auto& options = server::serve_options();
         std::map<std::string, std::string> flags;
         for (size_t idx = 0; idx < options.size(); ++idx)
-            if (cli_options[idx]->count() > 0) flags[options[idx].key] = (*values)[idx];
+            if (cli_options[idx]->count() > 0) flags[options[idx].key] = options[idx].is_flag ? "true" : (*values)[idx];
         std::string config_path = *config_file;
         if (config_path.empty())
             if (const char* env = std::getenv("HEARTH_CONFIG")) config_path = env;
         server::ServeConfig defaults;
-        defaults.builtin_model = HEARTH_BUILTIN_MODEL;
+        defaults.builtin_model = builtin_model_location();
         auto config = server::resolve_serve_config(defaults, flags, config_path, [](const std::string& name) {
             const char* value = std::getenv(name.c_str());
             return value ? std::optional<std::string>(value) : std::nullopt;

@@ -3,17 +3,48 @@
 #include <fmt/core.h>
 
 #include "base/log.h"
+#include "server/api/access_gate.h"
 #include "server/api/native.h"
+#include "server/pending_response.h"
 
 namespace hearth::server::api {
 
+namespace {
+
+// The answer to a request the authorize step refused: OpenAI-shaped on every route (Ollama's
+// too), 429 for quotas, with the step's headers (Retry-After, x-ratelimit-*).
+HttpResponse refusal_response(const Authorization& auth) {
+    ApiError error = from_error(auth.status.error());
+    if (auth.status.error().code == Errc::kResourceExhausted)
+        error = ApiError{429, auth.status.error().message, "rate_limit_error", "", "rate_limit_exceeded"};
+    HttpResponse response = error_response(error, ErrorStyle::kOpenAi);
+    for (const auto& [name, value] : auth.headers) {
+        std::erase_if(response.headers, [&](const auto& header) { return header.first == name; });
+        response.headers.emplace_back(name, value);
+    }
+    return response;
+}
+
+// Adds headers to an immediate or a deferred answer.
+void add_headers(Reply& reply, std::vector<std::pair<std::string, std::string>> headers) {
+    if (headers.empty()) return;
+    if (auto* response = std::get_if<HttpResponse>(&reply))
+        response->headers.insert(response->headers.end(), headers.begin(), headers.end());
+    else if (auto* pending = std::get_if<std::shared_ptr<PendingResponse>>(&reply); pending && *pending)
+        (*pending)->add_headers(std::move(headers));
+}
+
+}  // namespace
+
 Api::Api(serving::Service& service, metrics::Registry& registry, ApiConfig config,
          std::shared_ptr<Authorizer> authorizer)
-    : context_(service, registry, std::move(config)), authorizer_(std::move(authorizer)) {
+    : context_(service, registry, std::move(config)), authorizer_(std::move(authorizer)),
+      cors_(context_.config.cors_origins) {
     add_openai_routes(router_, context_);
     add_ollama_routes(router_, context_);
     add_native_routes(router_, context_);
     add_manage_routes(router_, context_);
+    if (auto* gate = dynamic_cast<AccessGate*>(authorizer_.get())) add_access_routes(router_, *gate);
     registry.gauge_callback("hearth_queue_requests_waiting", "Generation requests waiting for admission.", [this] {
         const serving::QueueStats stats = context_.service.queue_stats();
         return static_cast<double>(stats.queued[0] + stats.queued[1] + stats.queued[2] + stats.queued[3]);
@@ -31,7 +62,11 @@ Reply Api::handle(HttpRequest&& request) {
     auto record = std::make_shared<RequestRecord>(context_.metrics, match.route ? match.route->pattern : "other");
     const ErrorStyle style = error_style_for(request.path);
     Reply reply;
-    if (!match.route && !match.allowed.empty()) {
+    if (auto preflight = cors_.preflight(request)) {
+        reply = std::move(*preflight);
+    } else if (auto refused = cors_.refusal(request)) {
+        reply = error_response(ApiError{403, *refused, "permission_error", "", "cors_origin_not_allowed"}, style);
+    } else if (!match.route && !match.allowed.empty()) {
         HttpResponse response = error_response(
             ApiError{405, fmt::format("{} is not allowed on {}; use {}", request.method, request.path, match.allowed),
                      "invalid_request_error", "", "method_not_allowed"},
@@ -42,19 +77,19 @@ Reply Api::handle(HttpRequest&& request) {
         reply = error_response(ApiError::not_found(fmt::format("no route for {} {}", request.method, request.path),
                                                    "unknown_url"),
                                style);
-    } else if (Status allowed = authorizer_->authorize(request, match.route->pattern); !allowed.ok()) {
-        ApiError error = from_error(allowed.error());
-        if (allowed.error().code == Errc::kResourceExhausted)
-            error = ApiError{429, allowed.error().message, "rate_limit_error", "", "rate_limit_exceeded"};
-        reply = error_response(error, style);
+    } else if (Authorization auth = authorizer_->authorize(request, match.route->pattern); !auth.status.ok()) {
+        reply = refusal_response(auth);
     } else {
+        if (auth.on_finish) record->set_on_finish(std::move(auth.on_finish));
         try {
             reply = match.route->handler(request, match.params, record);
         } catch (const std::exception& error) {
             log::error("{} {}: handler threw: {}", request.method, request.path, error.what());
             reply = error_response(ApiError::internal("internal error"), style);
         }
+        add_headers(reply, std::move(auth.headers));
     }
+    add_headers(reply, cors_.headers(request));
     // Immediate answers are recorded here; deferred ones by whoever completes them.
     if (const auto* response = std::get_if<HttpResponse>(&reply); response && !response->stream)
         record->finish(response->status);
@@ -90,6 +125,13 @@ HttpHandlers Api::handlers() {
     handlers.handle = [this](HttpRequest&& request) { return handle(std::move(request)); };
     handlers.error = [this](int status, const std::string& message) { return transport_error(status, message); };
     handlers.websocket_feeds["/ws/metrics"] = [this] { return live_message(); };
+    handlers.websocket_check = [this](const HttpRequest& request) -> std::optional<HttpResponse> {
+        if (auto refused = cors_.refusal(request))
+            return error_response(ApiError{403, *refused, "permission_error", "", "cors_origin_not_allowed"});
+        Authorization auth = authorizer_->authorize(request, request.path);
+        if (auth.status.ok()) return std::nullopt;   // the slot, if any, is given back at once
+        return refusal_response(auth);
+    };
     return handlers;
 }
 

@@ -1,7 +1,8 @@
 // The HTTP API of `hearth serve`: every route (OpenAI, Ollama, native, monitoring) and the
 // request pipeline around them:
 //
-//   route (404/405) -> authorize (access hook; 401/403/429) -> handler -> metrics
+//   CORS (preflight, foreign origins 403) -> route (404/405) -> authorize (access hook;
+//   401/403/429) -> handler -> metrics
 //
 // handle() is a plain function from HttpRequest to Reply, so the whole API is testable without
 // sockets; handlers() adapts it for HttpServer. Errors are OpenAI-shaped, except on Ollama's
@@ -16,6 +17,7 @@
 #include "base/metrics.h"
 #include "server/api/authorizer.h"
 #include "server/api/context.h"
+#include "server/api/cors.h"
 #include "server/api/router.h"
 #include "server/http_server.h"
 #include "serving/service.h"
@@ -43,6 +45,7 @@ public:
 private:
     Context context_;
     std::shared_ptr<Authorizer> authorizer_;
+    CorsPolicy cors_;
     Router router_;
     std::mutex live_mutex_;
     Clock::time_point live_time_ = Clock::now();

@@ -41,6 +41,11 @@ void RequestRecord::finish(int status) {
     metrics_.in_flight.dec();
     metrics_.requests.with({route_, std::to_string(status)}).inc();
     metrics_.duration.with({route_}).observe(seconds_since(start_));
+    if (on_finish_) {
+        auto on_finish = std::move(on_finish_);
+        on_finish_ = nullptr;
+        on_finish(status, tokens_.load());
+    }
 }
 
 }  // namespace hearth::server::api

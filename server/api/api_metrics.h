@@ -5,6 +5,9 @@
 // stays small; anything unrouted is "other".
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,6 +41,11 @@ public:
     RequestRecord& operator=(const RequestRecord&) = delete;
 
     void finish(int status);
+    // Tokens the request used (prompt + generated), reported by the generation when it ends.
+    void add_tokens(int64_t tokens) { tokens_.fetch_add(tokens); }
+    // Runs once, on the thread that finishes the record (or destroys it unfinished, as 500),
+    // with the status and the tokens used: the access gate settles quotas and audits here.
+    void set_on_finish(std::function<void(int status, int64_t tokens)> on_finish) { on_finish_ = std::move(on_finish); }
     const std::string& route() const { return route_; }
     Clock::time_point start() const { return start_; }
     ApiMetrics& metrics() { return metrics_; }
@@ -47,6 +55,8 @@ private:
     std::string route_;
     Clock::time_point start_;
     std::atomic<bool> finished_{false};
+    std::atomic<int64_t> tokens_{0};
+    std::function<void(int, int64_t)> on_finish_;   // set before the handler runs
 };
 
 }  // namespace hearth::server::api

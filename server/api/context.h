@@ -24,6 +24,7 @@ struct ApiConfig {
     size_t max_stream_buffer_bytes = size_t{8} << 20;   // a stream's client may fall this far behind
     int blocking_threads = 2;                            // workers for embeddings and tokenizer calls
     size_t max_blocking_queue = 256;
+    std::string cors_origins;                            // comma-separated; "" none, "*" any (cors.h)
 };
 
 // The transport's counters, for /api/system/status and the live feed.

@@ -79,8 +79,10 @@ ApiError from_error(const Error& error) {
 }
 
 ErrorStyle error_style_for(const std::string& path) {
-    // Hearth's own /api/system, /api/models and /api/requests routes answer OpenAI-shaped errors.
-    if (path.starts_with("/api/system") || path.starts_with("/api/models/") || path.starts_with("/api/requests/"))
+    // Hearth's own /api/system, /api/keys, /api/audit, /api/models/ and /api/requests/ routes
+    // answer OpenAI-shaped errors.
+    if (path.starts_with("/api/system") || path.starts_with("/api/keys") || path.starts_with("/api/audit") ||
+        path.starts_with("/api/models/") || path.starts_with("/api/requests/"))
         return ErrorStyle::kOpenAi;
     if (path.starts_with("/api/")) return ErrorStyle::kOllama;
     return ErrorStyle::kOpenAi;

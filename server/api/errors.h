@@ -30,7 +30,7 @@ ApiError from_error(const Error& error);
 
 // Which wire shape errors take on a route.
 enum class ErrorStyle { kOpenAi, kOllama };
-ErrorStyle error_style_for(const std::string& path);   // /api/* except /api/system, /api/models/, /api/requests/: Ollama
+ErrorStyle error_style_for(const std::string& path);   // /api/* except /api/{system,keys,audit,models/,requests/}: Ollama
 
 std::string openai_error_body(const ApiError& error);
 std::string ollama_error_body(const ApiError& error);

@@ -111,6 +111,7 @@ private:
         ApiMetrics& metrics = record_->metrics();
         metrics.prompt_tokens.with({model_}).inc(usage.prompt_tokens);
         metrics.generated_tokens.with({model_}).inc(usage.completion_tokens);
+        record_->add_tokens(usage.prompt_tokens + usage.completion_tokens);
         if (cancelled_ && !error_) {
             const bool gone = client_gone();
             const bool by_api = !gone && cancels_ && id_ != 0 && cancels_->take(id_);

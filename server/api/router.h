@@ -36,6 +36,7 @@ public:
         std::string allowed;            // when the path exists under other methods: "GET, POST"
     };
     Match match(const std::string& method, const std::string& path) const;
+    const std::vector<Route>& routes() const { return routes_; }
 
 private:
     std::vector<Route> routes_;

@@ -60,9 +60,13 @@ protected:
     }
     static ServerProcess* start(const std::string& extra) {
         static int count = 0;
-        return new ServerProcess("--models " + dir_->file("models") + " --builtin-model '' --default-model tiny "
+        // The operator routes need the models and system permissions: keys are off here (the
+        // access layer's own tests cover who may call them).
+        const std::string name = std::to_string(count++);
+        return new ServerProcess("--models " + dir_->file("models") + " --data-dir " + dir_->file("data" + name) +
+                                 " --insecure-no-auth --builtin-model '' --default-model tiny "
                                  "--ctx 4096 -t 1 --http-threads 2 " + extra,
-                                 dir_->file("serve" + std::to_string(count++) + ".log"));
+                                 dir_->file("serve" + name + ".log"));
     }
     static test::HttpResult call(const std::string& method, const std::string& path, const std::string& body = "",
                                  const std::vector<std::pair<std::string, std::string>>& headers = {},
@@ -312,7 +316,8 @@ TEST_F(ManageTest, AccountedBytesMatchResidentMemory) {
     ASSERT_EQ(test::generate_model(dir.file("models/big.gguf"),
                                    "--arch llama --ctx 512 --n-layer 3 --n-embd 1024 --n-ff 2048 --n-head 4 --seed 3"),
               "");
-    ServerProcess server("--models " + dir.file("models") + " --builtin-model '' --ctx 512 --parallel 2 -t 1",
+    ServerProcess server("--models " + dir.file("models") + " --data-dir " + dir.file("data") +
+                             " --insecure-no-auth --builtin-model '' --ctx 512 --parallel 2 -t 1",
                          dir.file("serve.log"));
     ASSERT_NE(server.port(), 0) << server.log();
     std::this_thread::sleep_for(200ms);

@@ -35,7 +35,8 @@ protected:
         std::filesystem::create_directories(dir_->file("models"));
         ASSERT_EQ(test::generate_model(dir_->file("models/tiny.gguf"), "--arch llama --ctx 512 --n-layer 2 --seed 1"), "");
         ASSERT_EQ(test::generate_model(dir_->file("models/qwen.gguf"), "--arch qwen2 --ctx 512 --n-layer 1 --seed 2"), "");
-        server_ = new ServerProcess("--models " + dir_->file("models") + " --builtin-model '' --default-model tiny "
+        server_ = new ServerProcess("--models " + dir_->file("models") + " --data-dir " + dir_->file("data") +
+                                    " --builtin-model '' --default-model tiny "
                                     "--ctx 256 --parallel 8 -t 1 --http-threads 2 --max-body-bytes 1048576",
                                     dir_->file("serve.log"));
         ASSERT_NE(server_->port(), 0) << server_->log();
@@ -206,7 +207,7 @@ TEST_F(ServeTest, BadInputGetsTheRightStatusAndTheServerKeepsServing) {
         {"wrong type", R"({"model":"tiny",)" + msgs + R"(,"temperature":"warm"})", 400, "temperature"},
         {"wrong type for messages", R"({"model":"tiny","messages":{"role":"user"}})", 400, "messages"},
         {"unknown field", R"({"model":"tiny",)" + msgs + R"(,"temprature":0.5})", 400, "temprature"},
-        {"missing model", "{" + msgs + "}", 400, "model"},
+        {"model of the wrong type", R"({"model":5,)" + msgs + "}", 400, "model"},
         {"unknown model", R"({"model":"gpt-9",)" + msgs + "}", 404, "model"},
         {"negative max_tokens", R"({"model":"tiny",)" + msgs + R"(,"max_tokens":-5})", 400, "max_tokens"},
         {"huge max_tokens", R"({"model":"tiny",)" + msgs + R"(,"max_tokens":99999999999})", 400, "max_tokens"},
@@ -322,7 +323,7 @@ TEST(ServeTemplate, ATemplateThatFailsToRenderIsAClearErrorNotACrash) {
     std::filesystem::create_directories(dir.file("models"));
     ASSERT_EQ(test::generate_model(dir.file("models/tiny.gguf"), "--arch llama --ctx 256 --n-layer 1"), "");
     std::ofstream(dir.file("bad.jinja")) << "{{ raise_exception('this template refuses every conversation') }}";
-    ServerProcess server("--models " + dir.file("models") + " --builtin-model '' --chat-template-file " +
+    ServerProcess server("--models " + dir.file("models") + " --data-dir " + dir.file("data") + " --builtin-model '' --chat-template-file " +
                              dir.file("bad.jinja") + " -t 1",
                          dir.file("serve.log"));
     ASSERT_NE(server.port(), 0) << server.log();
@@ -343,7 +344,7 @@ TEST(ServeDrain, SigtermLetsInFlightRequestsFinishAndExitsZero) {
     test::TempDir dir;
     std::filesystem::create_directories(dir.file("models"));
     ASSERT_EQ(test::generate_model(dir.file("models/tiny.gguf"), "--arch llama --ctx 512 --n-layer 2"), "");
-    ServerProcess server("--models " + dir.file("models") + " --builtin-model '' -t 1 --drain-timeout 20",
+    ServerProcess server("--models " + dir.file("models") + " --data-dir " + dir.file("data") + " --builtin-model '' -t 1 --drain-timeout 20",
                          dir.file("serve.log"));
     ASSERT_NE(server.port(), 0) << server.log();
     test::HttpConnection connection(server.port());
@@ -373,7 +374,7 @@ TEST(ServeDrain, RequestsStillRunningAtTheDeadlineAreCancelled) {
     test::TempDir dir;
     std::filesystem::create_directories(dir.file("models"));
     ASSERT_EQ(test::generate_model(dir.file("models/tiny.gguf"), "--arch llama --ctx 4096 --n-layer 2"), "");
-    ServerProcess server("--models " + dir.file("models") + " --builtin-model '' -t 1 --ctx 4096 --drain-timeout 0.2",
+    ServerProcess server("--models " + dir.file("models") + " --data-dir " + dir.file("data") + " --builtin-model '' -t 1 --ctx 4096 --drain-timeout 0.2",
                          dir.file("serve.log"));
     ASSERT_NE(server.port(), 0) << server.log();
     test::HttpConnection connection(server.port());
@@ -393,6 +394,36 @@ TEST(ServeDrain, RequestsStillRunningAtTheDeadlineAreCancelled) {
     ASSERT_TRUE(last.contains("error")) << events.back();
     EXPECT_EQ(last["error"]["code"], "service_unavailable");
     EXPECT_NE(server.log().find("cancelling"), std::string::npos) << server.log();
+}
+
+// `hearth serve` with no model named, as scripts/serve.sh starts it: the built-in model
+// (models/fortune-teller.gguf of the source tree) is listed and answers requests that name no
+// model.
+TEST(ServeBuiltin, WithNoModelNamedTheBuiltinModelServes) {
+    test::TempDir dir;
+    ServerProcess server("--data-dir " + dir.file("data") + " -t 1", dir.file("serve.log"));
+    ASSERT_NE(server.port(), 0) << server.log();
+    auto models = test::http_request(server.port(), "GET", "/v1/models");
+    ASSERT_EQ(models.status, 200) << models.body;
+    json listed = json::parse(models.body);
+    ASSERT_EQ(listed["data"].size(), 1u) << models.body;
+    EXPECT_EQ(listed["data"][0]["id"], "fortune-teller");
+    auto tags = test::http_request(server.port(), "GET", "/api/tags");
+    ASSERT_EQ(tags.status, 200);
+    EXPECT_NE(tags.body.find("fortune-teller"), std::string::npos) << tags.body;
+
+    auto chat = test::http_request(server.port(), "POST", "/v1/chat/completions",
+                                   R"({"messages":[{"role":"user","content":"What does my future hold?"}],)"
+                                   R"("max_tokens":64,"temperature":0})",
+                                   {{"Content-Type", "application/json"}});
+    ASSERT_EQ(chat.status, 200) << chat.body;
+    json answer = json::parse(chat.body);
+    EXPECT_EQ(answer["model"], "fortune-teller");
+    const std::string content = answer["choices"][0]["message"]["content"];
+    EXPECT_GE(content.size(), 8u) << content;
+    // The model ends its fortunes with its end-of-turn token well within 64 tokens.
+    EXPECT_EQ(answer["choices"][0]["finish_reason"], "stop") << content;
+    EXPECT_EQ(content.find("<|end|>"), std::string::npos) << "control tokens are not text: " << content;
 }
 
 }  // namespace
