@@ -145,6 +145,7 @@ engine::LlmEngineConfig ModelManager::engine_config(const ModelEntry& entry, con
     config.n_ctx = static_cast<int32_t>(std::clamp<int64_t>(std::min<int64_t>(wanted, hp.n_ctx_train), 16, 1 << 20));
     config.n_parallel = entry.n_parallel > 0 ? entry.n_parallel : config_.n_parallel;
     config.kv_type = config_.kv_type;
+    config.aging = config_.aging;
     return config;
 }
 
@@ -342,15 +343,24 @@ void ModelManager::reaper_main() {
 
 Status ModelManager::unload(const std::string& id) {
     std::shared_ptr<LoadedModel> unloading;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        Slot* slot = slot_locked(id);
-        if (!slot) return Error::make(Errc::kNotFound, "model '{}' does not exist", id);
-        if (!slot->loaded) return {};
-        if (slot->leases > 0 || !slot->loaded->engine->idle())
-            return Error::make(Errc::kFailedPrecondition, "model '{}' is in use", id);
-        unloading = std::move(slot->loaded);
-        slot->state = ResidencyState::kAvailable;
+    // A request's lease goes before its engine has swept it (the client may have seen its last
+    // event a moment earlier): with no lease left, give the engine's loop up to ~1 s to go idle.
+    for (int attempt = 0;; ++attempt) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            Slot* slot = slot_locked(id);
+            if (!slot) return Error::make(Errc::kNotFound, "model '{}' does not exist", id);
+            if (!slot->loaded) return {};
+            const bool idle = slot->loaded->engine->idle();
+            if (slot->leases > 0 || (!idle && attempt >= 100))
+                return Error::make(Errc::kFailedPrecondition, "model '{}' is in use", id);
+            if (idle) {
+                unloading = std::move(slot->loaded);
+                slot->state = ResidencyState::kAvailable;
+                break;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     log::info("unloaded model '{}'", id);
     return {};
@@ -402,7 +412,13 @@ std::vector<ModelStatus> ModelManager::status() {
         status.last_used_unix_ms = slot->last_used_unix_ms;
         status.leases = slot->leases;
         status.pinned = slot->pinned;
-        if (slot->loaded) status.n_ctx = slot->loaded->engine->config().n_ctx;
+        if (slot->loaded) {
+            status.n_ctx = slot->loaded->engine->config().n_ctx;
+            const engine::EngineStats engine = slot->loaded->engine->stats();
+            status.kv_blocks_total = engine.kv_blocks_total;
+            status.kv_blocks_in_use = engine.kv_blocks_in_use;
+            status.kv_blocks_cached = engine.kv_blocks_cached;
+        }
         out.push_back(std::move(status));
     }
     return out;

@@ -37,6 +37,7 @@ struct ManagerConfig {
     int32_t n_parallel = 4;                // default parallel sequences per model
     DType kv_type = DType::kF16;
     int64_t keep_alive_ms = 5 * 60 * 1000;  // default for idle models; -1: never unload
+    std::chrono::milliseconds aging{2000};  // a waiting request gains one priority level per interval
 };
 
 enum class ResidencyState { kAvailable, kLoading, kLoaded, kFailed };
@@ -90,6 +91,10 @@ struct ModelStatus {
     int32_t leases = 0;
     bool pinned = false;
     int32_t n_ctx = 0;
+    // The engine's KV block pool when loaded (all zero otherwise).
+    int64_t kv_blocks_total = 0;
+    int64_t kv_blocks_in_use = 0;
+    int64_t kv_blocks_cached = 0;
 };
 
 struct MemoryStats {

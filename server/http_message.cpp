@@ -58,15 +58,18 @@ const char* status_reason(int status) {
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";
         case 408: return "Request Timeout";
+        case 409: return "Conflict";
         case 413: return "Payload Too Large";
         case 415: return "Unsupported Media Type";
         case 422: return "Unprocessable Entity";
         case 429: return "Too Many Requests";
         case 431: return "Request Header Fields Too Large";
+        case 499: return "Client Closed Request";
         case 500: return "Internal Server Error";
         case 501: return "Not Implemented";
         case 503: return "Service Unavailable";
         case 504: return "Gateway Timeout";
+        case 507: return "Insufficient Storage";
         default: return "Unknown";
     }
 }

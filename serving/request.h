@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -19,8 +20,23 @@ namespace hearth::serving {
 
 enum class Priority : uint8_t { kUrgent = 0, kHigh = 1, kNormal = 2, kLow = 3 };
 inline constexpr int kPriorityCount = 4;
-const char* priority_name(Priority priority);             // "urgent", "high", "normal", "low"
-std::optional<Priority> parse_priority(std::string_view name);
+// Inline: the HTTP edge parses priorities without linking the scheduler.
+inline const char* priority_name(Priority priority) {   // "urgent", "high", "normal", "low"
+    switch (priority) {
+        case Priority::kUrgent: return "urgent";
+        case Priority::kHigh: return "high";
+        case Priority::kNormal: return "normal";
+        case Priority::kLow: return "low";
+    }
+    return "normal";
+}
+inline std::optional<Priority> parse_priority(std::string_view name) {
+    if (name == "urgent") return Priority::kUrgent;
+    if (name == "high") return Priority::kHigh;
+    if (name == "normal") return Priority::kNormal;
+    if (name == "low") return Priority::kLow;
+    return std::nullopt;
+}
 
 struct ChatMessage {
     std::string role;     // "system", "user", "assistant" (others pass through to the template)

@@ -18,24 +18,6 @@ namespace hearth::serving {
 
 using Clock = std::chrono::steady_clock;
 
-const char* priority_name(Priority priority) {
-    switch (priority) {
-        case Priority::kUrgent: return "urgent";
-        case Priority::kHigh: return "high";
-        case Priority::kNormal: return "normal";
-        case Priority::kLow: return "low";
-    }
-    return "normal";
-}
-
-std::optional<Priority> parse_priority(std::string_view name) {
-    if (name == "urgent") return Priority::kUrgent;
-    if (name == "high") return Priority::kHigh;
-    if (name == "normal") return Priority::kNormal;
-    if (name == "low") return Priority::kLow;
-    return std::nullopt;
-}
-
 const char* model_state_name(ModelState state) {
     switch (state) {
         case ModelState::kAvailable: return "available";
@@ -380,6 +362,9 @@ ModelInfo Scheduler::describe(const manager::ModelStatus& status) {
     info.builtin = status.entry->builtin;
     info.last_used_unix_ms = status.last_used_unix_ms;
     info.n_ctx = status.n_ctx;
+    info.kv_blocks_total = status.kv_blocks_total;
+    info.kv_blocks_in_use = status.kv_blocks_in_use;
+    info.kv_blocks_cached = status.kv_blocks_cached;
     std::error_code error;
     const auto modified = std::filesystem::last_write_time(status.entry->path, error);
     if (!error)

@@ -39,6 +39,11 @@ struct ModelInfo {
     int64_t n_ctx = 0;                      // the context this server gives it
     int64_t n_embd = 0;
     std::string chat_template;
+    // The KV block pool of a loaded model: blocks in all, held by requests, cached (free, kept
+    // for prefix reuse). A pool is whole when nothing runs and in_use is 0.
+    int64_t kv_blocks_total = 0;
+    int64_t kv_blocks_in_use = 0;
+    int64_t kv_blocks_cached = 0;
 };
 
 struct QueueStats {

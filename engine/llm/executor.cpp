@@ -34,8 +34,11 @@ LlmExecutor::LlmExecutor(const arch::LlmModel& model, KvCache& cache, const Exec
 
     const int64_t n_tok = config_.max_step_tokens;
     const int64_t n_wide = std::max({hp_.n_embd, hp_.n_embd_attn_out(), hp_.n_ff});
+    // Every buffer is zeroed once: it commits the pages that the memory budget counts for it, so
+    // the account matches the resident memory from the load on (not only after a long prompt).
     auto floats = [&](AlignedBuffer& buffer, int64_t n) {
         buffer.resize(static_cast<size_t>(std::max<int64_t>(n, 16)) * sizeof(float));
+        std::memset(buffer.data(), 0, buffer.size());
         scratch_bytes_ += buffer.size();
     };
     floats(x_, n_tok * hp_.n_embd);            // residual stream      [token][n_embd]
@@ -68,6 +71,7 @@ LlmExecutor::LlmExecutor(const arch::LlmModel& model, KvCache& cache, const Exec
     act_row_bytes_max_ = (act_row_bytes_max_ + 63) / 64 * 64;
     for (AlignedBuffer& act : act_) {
         act.resize(static_cast<size_t>(std::max<int64_t>(n_tok, config_.max_logit_rows) * act_row_bytes_max_));
+        std::memset(act.data(), 0, act.size());
         scratch_bytes_ += act.size();
     }
 

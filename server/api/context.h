@@ -13,6 +13,7 @@
 #include "server/api/api_metrics.h"
 #include "server/api/blocking_pool.h"
 #include "server/api/errors.h"
+#include "server/api/generation.h"
 #include "server/api/router.h"
 #include "serving/service.h"
 
@@ -39,6 +40,7 @@ struct Context {
     ApiMetrics metrics;
     ApiConfig config;
     BlockingPool blocking;
+    CancelRegistry cancels;          // requests cancelled through DELETE /api/requests/{id}
     Clock::time_point started = Clock::now();
     std::atomic<bool> draining{false};
     std::function<TransportStats()> transport_stats;
@@ -47,6 +49,7 @@ struct Context {
 void add_openai_routes(Router& router, Context& context);
 void add_ollama_routes(Router& router, Context& context);
 void add_native_routes(Router& router, Context& context);
+void add_manage_routes(Router& router, Context& context);
 
 struct SystemStatus;
 // A snapshot for /api/system/status and the live feed (cheap: no blocking service call).

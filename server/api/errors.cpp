@@ -64,9 +64,11 @@ ApiError from_error(const Error& error) {
             out.code = "timeout";
             break;
         case Errc::kCancelled:
-            out.status = 500;
-            out.type = "server_error";
-            out.code = "cancelled";
+            // A request its client cancelled (DELETE /api/requests/{id}); 499 as nginx logs a
+            // request whose client gave up.
+            out.status = 499;
+            out.type = "invalid_request_error";
+            out.code = "request_cancelled";
             break;
         default:
             out.status = 500;
@@ -77,9 +79,12 @@ ApiError from_error(const Error& error) {
 }
 
 ErrorStyle error_style_for(const std::string& path) {
-    if (path.starts_with("/api/") && !path.starts_with("/api/system") && !path.starts_with("/api/keys") &&
-        !path.starts_with("/api/audit"))
-        return ErrorStyle::kOllama;
+    // Hearth's own /api/system, /api/keys, /api/audit, /api/models/ and /api/requests/ routes
+    // answer OpenAI-shaped errors.
+    if (path.starts_with("/api/system") || path.starts_with("/api/keys") || path.starts_with("/api/audit") ||
+        path.starts_with("/api/models/") || path.starts_with("/api/requests/"))
+        return ErrorStyle::kOpenAi;
+    if (path.starts_with("/api/")) return ErrorStyle::kOllama;
     return ErrorStyle::kOpenAi;
 }
 

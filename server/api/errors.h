@@ -23,13 +23,14 @@ struct ApiError {
 
 // The status and type an internal error maps to: kInvalidArgument/kOutOfRange/kUnsupported 400,
 // kUnauthenticated 401, kPermissionDenied 403, kNotFound 404, kTimeout 408 (a deadline passed
-// before the work started), kResourceExhausted/kUnavailable 503 (a full queue, draining), anything
+// before the work started), kResourceExhausted/kUnavailable 503 (a full queue, draining),
+// kCancelled 499 (cancelled by DELETE /api/requests/{id}), anything
 // else 500. 429 is the authorize step's (quotas, rate limits).
 ApiError from_error(const Error& error);
 
 // Which wire shape errors take on a route.
 enum class ErrorStyle { kOpenAi, kOllama };
-ErrorStyle error_style_for(const std::string& path);   // /api/* except /api/{system,keys,audit}: Ollama
+ErrorStyle error_style_for(const std::string& path);   // /api/* except /api/{system,keys,audit,models/,requests/}: Ollama
 
 std::string openai_error_body(const ApiError& error);
 std::string ollama_error_body(const ApiError& error);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include <fmt/core.h>
+
 #include "base/log.h"
 #include "server/body_stream.h"
 #include "server/pending_response.h"
@@ -19,6 +21,16 @@ serving::Usage total_usage(const std::vector<serving::Usage>& per_choice) {
     return total;
 }
 
+void CancelRegistry::add(serving::RequestId id) {
+    std::lock_guard lock(mutex_);
+    ids_.insert(id);
+}
+
+bool CancelRegistry::take(serving::RequestId id) {
+    std::lock_guard lock(mutex_);
+    return ids_.erase(id) > 0;
+}
+
 namespace {
 
 // Receives one request's events on engine threads; writes the stream or completes the response.
@@ -26,8 +38,8 @@ class GenerationSink : public serving::GenerateSink {
 public:
     GenerationSink(std::unique_ptr<GenerationFormat> format, int32_t n_choices, bool keep_tokens,
                    std::shared_ptr<BodyStream> stream, std::shared_ptr<PendingResponse> pending,
-                   std::shared_ptr<RequestRecord> record, std::string model)
-        : format_(std::move(format)), keep_tokens_(keep_tokens), stream_(std::move(stream)),
+                   std::shared_ptr<RequestRecord> record, std::string model, CancelRegistry* cancels)
+        : cancels_(cancels), format_(std::move(format)), keep_tokens_(keep_tokens), stream_(std::move(stream)),
           pending_(std::move(pending)), record_(std::move(record)), model_(std::move(model)),
           choices_(static_cast<size_t>(std::max(1, n_choices))), last_token_(choices_.size()),
           finished_(choices_.size(), false), usages_(choices_.size()),
@@ -102,12 +114,15 @@ private:
         record_->add_tokens(usage.prompt_tokens + usage.completion_tokens);
         if (cancelled_ && !error_) {
             const bool gone = client_gone();
-            metrics.cancelled.with({gone ? "client_disconnected" : "server"}).inc();
+            const bool by_api = !gone && cancels_ && id_ != 0 && cancels_->take(id_);
+            metrics.cancelled.with({gone ? "client_disconnected" : by_api ? "api" : "server"}).inc();
             log::info("request {} ({}) cancelled after {} generated tokens: {}", id_, record_->route(),
-                      usage.completion_tokens, gone ? "the client went away" : "the server cancelled it");
-            if (!error_) error_ = Error{Errc::kCancelled, gone ? "the client went away" : "the request was cancelled "
-                                                                                           "(the server is shutting down)"};
-            if (!gone) error_->code = Errc::kUnavailable;
+                      usage.completion_tokens,
+                      gone ? "the client went away" : by_api ? "DELETE /api/requests" : "the server cancelled it");
+            if (gone) error_ = Error{Errc::kCancelled, "the client went away"};
+            else if (by_api)
+                error_ = Error{Errc::kCancelled, fmt::format("request {} was cancelled (DELETE /api/requests/{})", id_, id_)};
+            else error_ = Error{Errc::kUnavailable, "the request was cancelled (the server is shutting down)"};
         } else if (failed_ && !error_) {
             error_ = Error{Errc::kInternal, "the generation failed"};
         }
@@ -120,11 +135,13 @@ private:
             return;
         }
         HttpResponse response = error_ ? format_->failure(*error_) : format_->complete(choices_, usage, timings_);
+        if (id_ != 0) response.headers.emplace_back("X-Request-Id", std::to_string(id_));
         record_->finish(response.status);
         pending_->complete(std::move(response));
     }
 
     std::mutex mutex_;
+    CancelRegistry* cancels_;
     std::unique_ptr<GenerationFormat> format_;
     const bool keep_tokens_;
     std::shared_ptr<BodyStream> stream_;
@@ -160,7 +177,7 @@ Reply start_generation(serving::Service& service, serving::GenerateRequest reque
         pending = std::make_shared<PendingResponse>();
     }
     auto sink = std::make_shared<GenerationSink>(std::move(format), request.n_choices, options.keep_tokens, stream,
-                                                 pending, record, request.model);
+                                                 pending, record, request.model, options.cancels);
     auto id = service.submit(std::move(request), sink);
     // Refused at once: no event will come and the pipeline records the status.
     if (!id.ok()) return sink->refusal(id.error());
@@ -170,7 +187,8 @@ Reply start_generation(serving::Service& service, serving::GenerateRequest reque
         stream->set_cancel_hook(cancel);
         HttpResponse response;
         response.content_type = content_type;
-        response.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+        // The id goes out with the headers, before the first token: DELETE /api/requests/{id} cancels.
+        response.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}, {"X-Request-Id", std::to_string(*id)}};
         response.stream = std::move(stream);
         return response;
     }

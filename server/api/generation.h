@@ -1,6 +1,8 @@
 // Runs one generation for an HTTP request: submits it to the service and turns its events into
 // a streamed body (SSE, NDJSON) or one complete response, in the shape a GenerationFormat writes.
 //
+// Every response carries the service's request id in an X-Request-Id header (a stream's with its
+// headers, before the first token), which DELETE /api/requests/{id} takes.
 // Streams: status 200 is sent at once; tokens go out as they come; a failure after that is an
 // error event in the stream. The client going away cancels the generation (Service::cancel), and
 // the sink logs and counts it. Non-streamed: a PendingResponse completes when every choice has
@@ -8,7 +10,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "server/api/api_metrics.h"
@@ -40,10 +44,24 @@ public:
     virtual HttpResponse failure(const Error& error) = 0;
 };
 
+// The requests cancelled through DELETE /api/requests/{id}, so that their responses say so
+// (rather than "the server is shutting down"). Threads: any.
+class CancelRegistry {
+public:
+    void add(serving::RequestId id);
+    // True (once) when `id` was cancelled through the API.
+    bool take(serving::RequestId id);
+
+private:
+    std::mutex mutex_;
+    std::unordered_set<serving::RequestId> ids_;
+};
+
 struct GenerationOptions {
     bool stream = false;
     bool keep_tokens = false;               // keep token events (logprobs) for complete()
     size_t max_stream_buffer_bytes = size_t{8} << 20;
+    CancelRegistry* cancels = nullptr;      // where API cancellations are recorded (may be null)
 };
 
 // Submits `request`; the reply is an error response when the service refuses it at once.

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "server/api/json_fields.h"
+#include "server/api/scheduling.h"
 
 namespace hearth::server::api {
 
@@ -53,6 +54,7 @@ void read_common(FieldReader& fields, OllamaGenerateRequest& out) {
     serving::GenerateRequest& request = out.generate;
     request.model = fields.string("model").value_or("");
     out.stream = fields.boolean("stream").value_or(true);
+    read_scheduling_fields(fields, request);
     if (const json* format = fields.find("format")) {
         if (format->is_string() && format->get<std::string>() == "json") request.json_mode = true;
         else if (!(format->is_string() && format->get<std::string>().empty()))

@@ -1,6 +1,7 @@
 // Ollama endpoints: /api/chat, /api/generate, /api/embed, /api/tags, /api/show, /api/ps, /api/version.
 #include "server/api/context.h"
 #include "server/api/ollama.h"
+#include "server/api/scheduling.h"
 
 namespace hearth::server::api {
 
@@ -10,6 +11,7 @@ HttpResponse ollama_error(const ApiError& error) { return error_response(error, 
 
 Reply generate(Context& context, const HttpRequest& request, std::shared_ptr<RequestRecord> record, bool chat) {
     OllamaGenerateRequest parsed;
+    if (auto error = read_scheduling_headers(request, parsed.generate)) return ollama_error(*error);
     if (auto error = chat ? parse_ollama_chat(request.body, parsed) : parse_ollama_generate(request.body, parsed))
         return ollama_error(*error);
     serving::GenerateRequest& generate = parsed.generate;
@@ -22,7 +24,8 @@ Reply generate(Context& context, const HttpRequest& request, std::shared_ptr<Req
         return json_response(render_ollama_load(generate.model, chat));
     }
     if (!parsed.has_seed) randomize_seed(generate);
-    GenerationOptions options{parsed.stream, false, context.config.max_stream_buffer_bytes};
+    GenerationOptions options{parsed.stream, false, context.config.max_stream_buffer_bytes,
+                              &context.cancels};
     const std::string model = generate.model;
     return start_generation(context.service, std::move(generate), make_ollama_format(model, chat), options,
                             std::move(record));

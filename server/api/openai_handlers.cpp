@@ -4,6 +4,7 @@
 #include "server/api/generation.h"
 #include "server/api/openai_request.h"
 #include "server/api/openai_response.h"
+#include "server/api/scheduling.h"
 
 namespace hearth::server::api {
 
@@ -11,18 +12,21 @@ namespace {
 
 Reply chat_completions(Context& context, const HttpRequest& request, std::shared_ptr<RequestRecord> record) {
     ChatCompletionRequest parsed;
+    if (auto error = read_scheduling_headers(request, parsed.generate)) return error_response(*error);
     if (auto error = parse_chat_completion(request.body, parsed)) return error_response(*error);
     serving::GenerateRequest& generate = parsed.generate;
     if (auto error = resolve_model(context, generate.model, generate.max_tokens)) return error_response(*error);
     if (!parsed.has_seed) randomize_seed(generate);
     OpenAiFormatOptions format{generate.model, parsed.include_usage, parsed.logprobs, ""};
-    GenerationOptions options{parsed.stream, parsed.logprobs, context.config.max_stream_buffer_bytes};
+    GenerationOptions options{parsed.stream, parsed.logprobs, context.config.max_stream_buffer_bytes,
+                              &context.cancels};
     return start_generation(context.service, std::move(generate), make_chat_completion_format(format), options,
                             std::move(record));
 }
 
 Reply completions(Context& context, const HttpRequest& request, std::shared_ptr<RequestRecord> record) {
     CompletionRequest parsed;
+    if (auto error = read_scheduling_headers(request, parsed.generate)) return error_response(*error);
     if (auto error = parse_completion(request.body, parsed)) return error_response(*error);
     serving::GenerateRequest& generate = parsed.generate;
     if (auto error = resolve_model(context, generate.model, generate.max_tokens)) return error_response(*error);
@@ -30,7 +34,8 @@ Reply completions(Context& context, const HttpRequest& request, std::shared_ptr<
     const bool logprobs = generate.top_logprobs >= 0;
     OpenAiFormatOptions format{generate.model, parsed.include_usage, logprobs,
                                parsed.echo ? generate.prompt.value_or("") : ""};
-    GenerationOptions options{parsed.stream, logprobs, context.config.max_stream_buffer_bytes};
+    GenerationOptions options{parsed.stream, logprobs, context.config.max_stream_buffer_bytes,
+                              &context.cancels};
     return start_generation(context.service, std::move(generate), make_completion_format(format), options,
                             std::move(record));
 }

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "server/api/json_fields.h"
+#include "server/api/scheduling.h"
 
 namespace hearth::server::api {
 
@@ -35,6 +36,7 @@ void read_sampling(FieldReader& fields, serving::GenerateRequest& request, bool&
     }
     if (auto value = fields.boolean("ignore_eos")) request.ignore_eos = *value;
     if (auto value = fields.integer("n", 1, kMaxChoices)) request.n_choices = static_cast<int32_t>(*value);
+    read_scheduling_fields(fields, request);
 
     if (const json* bias = fields.object("logit_bias")) {
         for (const auto& [key, value] : bias->items()) {
@@ -176,7 +178,8 @@ std::optional<ApiError> parse_chat_completion(std::string_view body, ChatComplet
                            "service_tier", "stop", "stream", "stream_options", "temperature", "top_p", "tools",
                            "tool_choice", "parallel_tool_calls", "user", "store", "metadata", "reasoning_effort",
                            "modalities", "prediction", "audio", "web_search_options", "function_call", "functions",
-                           "top_k", "min_p", "repeat_penalty", "repeat_last_n", "ignore_eos", "cache_prompt"});
+                           "top_k", "min_p", "repeat_penalty", "repeat_last_n", "ignore_eos", "cache_prompt",
+                           "priority", "timeout"});
     // "model" may be left out: the server's default model answers (as local servers do).
     fields.require("messages");
     if (fields.error()) return fields.error();
@@ -224,7 +227,8 @@ std::optional<ApiError> parse_completion(std::string_view body, CompletionReques
     fields.reject_unknown({"model", "prompt", "best_of", "echo", "frequency_penalty", "logit_bias", "logprobs",
                            "max_tokens", "n", "presence_penalty", "seed", "stop", "stream", "stream_options",
                            "suffix", "temperature", "top_p", "user", "top_k", "min_p", "repeat_penalty",
-                           "repeat_last_n", "ignore_eos", "cache_prompt"});
+                           "repeat_last_n", "ignore_eos", "cache_prompt",
+                           "priority", "timeout"});
     // "model" may be left out: the server's default model answers (as local servers do).
     fields.require("prompt");
     if (fields.error()) return fields.error();

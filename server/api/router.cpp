@@ -1,5 +1,7 @@
 #include "server/api/router.h"
 
+#include <string_view>
+
 namespace hearth::server::api {
 
 void Router::add(std::string method, std::string pattern, RouteHandler handler) {
@@ -11,11 +13,12 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
     for (const Route& route : routes_) {
         RouteParams params;
         bool path_matches = route.pattern == path;
-        if (!path_matches && route.pattern.ends_with("{id}")) {
-            const std::string prefix = route.pattern.substr(0, route.pattern.size() - 4);
-            if (path.size() > prefix.size() && path.starts_with(prefix)) {
+        if (const size_t hole = route.pattern.find("{id}"); !path_matches && hole != std::string::npos) {
+            const std::string_view prefix = std::string_view(route.pattern).substr(0, hole);
+            const std::string_view suffix = std::string_view(route.pattern).substr(hole + 4);
+            if (path.size() > prefix.size() + suffix.size() && path.starts_with(prefix) && path.ends_with(suffix)) {
                 path_matches = true;
-                params.id = path.substr(prefix.size());
+                params.id = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
             }
         }
         if (!path_matches) continue;

@@ -1,6 +1,7 @@
-// Routes: (method, path pattern) -> handler. A pattern is an exact path, or a prefix ending in
-// "{id}" that captures the rest of the path (model ids may contain '/'). The pattern doubles as
-// the metrics label of the route.
+// Routes: (method, path pattern) -> handler. A pattern is an exact path, or holds one "{id}" that
+// captures what lies between its prefix and suffix ("/v1/models/{id}" takes the rest of the path,
+// "/api/models/{id}/load" the part before "/load"). The pattern doubles as the metrics label of
+// the route.
 #pragma once
 
 #include <functional>

@@ -5,6 +5,8 @@
 #include "server/api/native.h"
 #include "server/api/ollama.h"
 #include "server/api/openai_request.h"
+#include "server/api/router.h"
+#include "server/api/scheduling.h"
 
 namespace hearth::server::api {
 namespace {
@@ -98,6 +100,49 @@ TEST(ApiParse, NativeRequests) {
     EXPECT_FALSE(parse_apply_template(R"({"messages":[{"role":"user","content":"x"}],"add_generation_prompt":false})",
                                       apply));
     EXPECT_FALSE(apply.add_generation_prompt);
+}
+
+TEST(ApiParse, PriorityAndTimeoutFromBodyOrHeaders) {
+    HttpRequest http;
+    http.headers = {{"x-priority", "low"}, {"x-request-timeout", "2.5"}};
+    ChatCompletionRequest out;
+    const auto before = std::chrono::steady_clock::now();
+    ASSERT_FALSE(read_scheduling_headers(http, out.generate));
+    EXPECT_EQ(out.generate.priority, serving::Priority::kLow);
+    ASSERT_TRUE(out.generate.deadline.has_value());
+    EXPECT_GE(*out.generate.deadline, before + std::chrono::milliseconds(2500));
+    // The body's field wins over the header.
+    ASSERT_FALSE(parse_chat_completion(R"({"model":"m","messages":[{"role":"user","content":"x"}],"priority":"urgent"})",
+                                       out));
+    EXPECT_EQ(out.generate.priority, serving::Priority::kUrgent);
+    OllamaGenerateRequest ollama;
+    ASSERT_FALSE(parse_ollama_generate(R"({"model":"m","prompt":"x","priority":"high","timeout":1})", ollama));
+    EXPECT_EQ(ollama.generate.priority, serving::Priority::kHigh);
+    EXPECT_TRUE(ollama.generate.deadline.has_value());
+    CompletionRequest bad;
+    auto error = parse_completion(R"({"model":"m","prompt":"x","timeout":0})", bad);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->param, "timeout");
+    http.headers = {{"x-priority", "URGENT"}};
+    auto header_error = read_scheduling_headers(http, out.generate);
+    ASSERT_TRUE(header_error);
+    EXPECT_EQ(header_error->param, "X-Priority");
+    http.headers = {{"x-request-timeout", "1e9"}};
+    ASSERT_TRUE(read_scheduling_headers(http, out.generate));
+}
+
+TEST(ApiParse, RouterCapturesAnIdBetweenPrefixAndSuffix) {
+    Router router;
+    auto none = [](const HttpRequest&, const RouteParams&, std::shared_ptr<RequestRecord>) -> Reply { return HttpResponse{}; };
+    router.add("POST", "/api/models/{id}/load", none);
+    router.add("GET", "/v1/models/{id}", none);
+    auto load = router.match("POST", "/api/models/qwen2.5:0.5b/load");
+    ASSERT_NE(load.route, nullptr);
+    EXPECT_EQ(load.params.id, "qwen2.5:0.5b");
+    EXPECT_EQ(router.match("POST", "/api/models//load").route, nullptr);      // empty id
+    EXPECT_EQ(router.match("POST", "/api/models/x/unload").route, nullptr);   // other suffix
+    EXPECT_EQ(router.match("GET", "/api/models/x/load").allowed, "POST");
+    EXPECT_EQ(router.match("GET", "/v1/models/a/b").params.id, "a/b");
 }
 
 }  // namespace
