@@ -180,7 +180,7 @@ void LlmExecutor::run_matmuls(const ThreadCtx& ctx, std::span<const MatmulJob> j
             slots[n_slots++] = Prepared{kernel->prepare, job.x, kernel->act_row_bytes(job.w->n_cols)};
             uint8_t* act = act_[slot_idx].as<uint8_t>();
             for (int64_t tok_idx = my_tokens.begin; tok_idx < my_tokens.end; ++tok_idx)
-                kernel->prepare(job.x + tok_idx * job.x_stride, act + tok_idx * act_row_bytes_max_,
+                kernel->prepare(job.x + tok_idx * job.x_stride, act + tok_idx * slots[slot_idx].row_bytes,
                                 job.w->n_cols);
         }
         slot_of_job[job_idx] = slot_idx;
@@ -196,7 +196,9 @@ void LlmExecutor::run_matmuls(const ThreadCtx& ctx, std::span<const MatmulJob> j
         args.w_row_bytes = job.w->row_bytes;
         args.k = job.w->n_cols;
         args.x = act_[slot_of_job[job_idx]].data();
-        args.x_row_bytes = act_row_bytes_max_;
+        // Rows packed at their own size, not the buffer's widest: denser in cache, and the
+        // kernels size their matvec passes by it.
+        args.x_row_bytes = slots[slot_of_job[job_idx]].row_bytes;
         args.n_tokens = n_tokens;
         args.y = job.y;
         args.y_stride = job.y_stride;

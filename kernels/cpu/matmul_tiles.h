@@ -42,7 +42,16 @@ namespace {
 // (F16 weights, k = 4096: 16 KiB of floats per 8 KiB row); for small ones the weights are best
 // read strictly in order, since short rows read several at a time make short interleaved streams
 // that the hardware prefetcher follows badly.
+// Float kernels read 4 bytes of activation per weight element, so their activation rows get
+// large; they declare `kMultiRowActivationBytes`. Quantized kernels (about 1 byte per element)
+// measured faster with several rows per pass at every size, so their threshold is 0.
 constexpr int64_t kMultiRowActivationBytes = 8 * 1024;
+
+template <class Kernel>
+constexpr int64_t multi_row_min_bytes() {
+    if constexpr (requires { Kernel::kMultiRowFromActivationBytes; }) return Kernel::kMultiRowFromActivationBytes;
+    return 0;
+}
 
 // Weight bytes per row block of the tiled loop: well inside a 1-2 MiB L2 next to the activations.
 constexpr int64_t kRowBlockBytes = 384 * 1024;
@@ -61,7 +70,7 @@ void run_matmul(const MatmulArgs& args) {
     if (args.n_tokens == 1) {
         constexpr int kRows = Kernel::kMatvecRows;
         int64_t row_idx = args.row_begin;
-        if (args.x_row_bytes >= kMultiRowActivationBytes) {
+        if (args.x_row_bytes >= multi_row_min_bytes<Kernel>()) {
             for (; row_idx + kRows <= args.row_end; row_idx += kRows)
                 Kernel::template dot<kRows, 1>(args, row_idx, 0, 0, n_groups, args.y + row_idx);
         }

@@ -101,6 +101,7 @@ inline void for_each_vector(int64_t k, int64_t group_begin, int64_t group_end, S
 // F32 / F16 weights against float activations; 32 elements (4 vectors) per group.
 template <class Weights>
 struct FloatKernel {
+    static constexpr int64_t kMultiRowFromActivationBytes = kMultiRowActivationBytes;
     static constexpr int64_t kGroupElems = 32;
     static constexpr int kMatvecRows = 4;
     static constexpr int kMaxTokens = 8;
