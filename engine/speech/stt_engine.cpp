@@ -1,7 +1,9 @@
 #include "engine/speech/stt_engine.h"
 
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -127,6 +129,10 @@ void SttEngine::worker_main(std::promise<Status> started) {
         return;
     }
     decoder.ps = *made;
+    // Cepstral mean normalisation adapts as it hears: start every utterance from the model's
+    // initial means so a result never depends on earlier requests.
+    cmn_t* cmn = ps_get_feat(decoder.ps)->cmn_struct;
+    const std::vector<mfcc_t> initial_means(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
     started.set_value(Status{});
     for (;;) {
         Job* job;
@@ -148,9 +154,12 @@ void SttEngine::worker_main(std::promise<Status> started) {
             size_t end = std::min(samples.size(), begin + max_piece);
             if (end < samples.size()) end = quiet_cut(samples, begin, end);
             const double offset = static_cast<double>(begin) / kSampleRate;
-            if (ps_start_utt(decoder.ps) < 0 ||
-                ps_process_raw(decoder.ps, samples.data() + begin, end - begin, FALSE, TRUE) < 0 ||
-                ps_end_utt(decoder.ps) < 0) {
+            cmn_live_set(cmn, initial_means.data());
+            failed = ps_start_utt(decoder.ps) < 0;
+            constexpr size_t block = 4096;
+            for (size_t at = begin; at < end && !failed; at += block)
+                failed = ps_process_raw(decoder.ps, samples.data() + at, std::min(block, end - at), FALSE, FALSE) < 0;
+            if (failed || ps_end_utt(decoder.ps) < 0) {
                 failed = true;
                 break;
             }

@@ -2,8 +2,10 @@
 // transcribed by the built-in recognizer (pocketsphinx). The word error rate must stay below the
 // figure measured when this test was written.
 //
-// Measured on 2026-11-23 (espeak-ng 1.51, pocketsphinx 0.8+5prealpha, Debian 12), 175 words per
-// minute, whole-utterance decoding: see kMeasured below; the bound leaves a small margin.
+// Measured on 2026-11-23 (espeak-ng 1.51, pocketsphinx 0.8+5prealpha, Debian 12), voice
+// en-us+klatt at 175 words per minute, every utterance decoded from the model's initial cepstral
+// means: 39 errors in 140 words, WER 27.9% (deterministic: the same on every run). The default
+// espeak-ng voice (en-us) measured 88.6%, en-us+klatt2 37.1%. The bound leaves a small margin.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -52,7 +54,7 @@ double round_trip_wer(const std::string& voice, bool print) {
 TEST(SpeechRoundTrip, DefaultVoiceIsRecognized) {
     const char* voice = std::getenv("HEARTH_ROUND_TRIP_VOICE");
     const double wer = round_trip_wer(voice ? voice : TtsConfig{}.default_voice, true);
-    EXPECT_LT(wer, 1.0);
+    EXPECT_LT(wer, 0.30);   // measured 0.279
 }
 
 }  // namespace
