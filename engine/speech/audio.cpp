@@ -45,7 +45,7 @@ Result<Audio> decode_audio(std::string_view bytes, double max_seconds) {
             return Error::make(Errc::kInvalidArgument, "the audio is longer than the limit of {:.0f} s", max_seconds);
     }
     if (sf_error(handle) != SF_ERR_NO_ERROR)
-        return Error::make(Errc::kInvalidArgument, "the audio could not be decoded: {}", sf_strerror(handle));
+        return Error::make(Errc::kInvalidArgument, "the audio is truncated or corrupt: {}", sf_strerror(handle));
     if (frames == 0) return Error::make(Errc::kInvalidArgument, "the audio has no samples (0 s long)");
     if (info.frames > 0 && info.frames != SF_COUNT_MAX && frames < info.frames)
         return Error::make(Errc::kInvalidArgument,

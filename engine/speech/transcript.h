@@ -1,5 +1,5 @@
-// What the recognizer produces: the text, and segments with start and end times (seconds), and
-// the subtitle formats (SubRip, WebVTT) of a transcript. Threads: plain data and pure functions.
+// What the recognizer produces: the text, and segments with start and end times (seconds).
+// Plain data (header only: the HTTP layer renders it without linking the engine).
 #pragma once
 
 #include <string>
@@ -19,8 +19,5 @@ struct Transcript {
     double duration = 0.0;        // seconds of audio
     std::string language = "en";
 };
-
-std::string render_srt(const Transcript& transcript);
-std::string render_vtt(const Transcript& transcript);
 
 }  // namespace hearth::engine::speech

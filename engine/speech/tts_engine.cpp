@@ -1,9 +1,11 @@
 #include "engine/speech/tts_engine.h"
 
+#include <espeak-ng/espeak_ng.h>
 #include <espeak-ng/speak_lib.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include "base/log.h"
@@ -82,9 +84,8 @@ TtsEngine::~TtsEngine() {
 }
 
 void TtsEngine::owner_main(std::promise<Status> started) {
-    std::string path;
-    if (!config_.data_dir.empty()) path = std::filesystem::path(config_.data_dir).parent_path().string();
-    const int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 200, path.empty() ? nullptr : path.c_str(), 0);
+    if (!config_.data_dir.empty()) data_path_ = std::filesystem::path(config_.data_dir).parent_path().string();
+    const int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 200, data_path_.empty() ? nullptr : data_path_.c_str(), 0);
     if (rate != kSampleRate) {
         started.set_value(Error::make(Errc::kNotFound, "espeak-ng could not start (data folder '{}', rate {})",
                                       config_.data_dir, rate));
@@ -101,8 +102,8 @@ void TtsEngine::owner_main(std::promise<Status> started) {
             entry.id = entry.language;
             entry.name = voice->name ? voice->name : entry.id;
             entry.gender = voice->gender == 1 ? "male" : voice->gender == 2 ? "female" : "";
-            if (languages_.count(entry.id)) continue;
-            languages_[entry.id] = entry.id;
+            if (languages_.count(entry.id) || !voice->identifier) continue;
+            languages_[entry.id] = voice->identifier;   // "gmw/en-GB-x-rp": what espeak-ng selects by
             voices_.push_back(std::move(entry));
         }
     }
@@ -169,7 +170,7 @@ Result<std::string> TtsEngine::resolve_voice(const std::string& requested) const
         return Error::make(Errc::kInvalidArgument,
                            "unknown voice '{}': no installed variant '{}' (GET /v1/audio/voices lists them)", requested,
                            variant);
-    return voice;
+    return languages_.at(language) + (variant.empty() ? "" : "+" + variant);
 }
 
 Status TtsEngine::synthesize(const SpeechParams& params, const SampleSink& sink) {

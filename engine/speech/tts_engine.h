@@ -53,7 +53,7 @@ public:
 
     // Languages first, then variants, each sorted by id.
     const std::vector<Voice>& voices() const { return voices_; }
-    // The espeak-ng voice name for a request's voice ("" -> the default); kInvalidArgument naming
+    // The espeak-ng voice for a request's voice ("" -> the default); kInvalidArgument naming
     // the voice when its language or variant is not installed.
     Result<std::string> resolve_voice(const std::string& voice) const;
     const TtsConfig& config() const { return config_; }
@@ -73,10 +73,11 @@ private:
     explicit TtsEngine(TtsConfig config);
     void owner_main(std::promise<Status> started);
     Status run_job(Job& job);
+    std::string data_path_;   // the folder holding espeak-ng-data ("" the default)
 
     TtsConfig config_;
     std::vector<Voice> voices_;
-    std::map<std::string, std::string> languages_;   // id -> espeak-ng name
+    std::map<std::string, std::string> languages_;   // id -> espeak-ng voice identifier
     std::map<std::string, std::string> variants_;    // "klatt" -> "klatt"
     mutable std::mutex mutex_;
     std::condition_variable wake_;

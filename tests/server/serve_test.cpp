@@ -132,7 +132,10 @@ TEST_F(ServeTest, HealthReadyAndModels) {
     std::vector<std::string> ids;
     for (const json& model : models["data"]) ids.push_back(model["id"]);
     std::sort(ids.begin(), ids.end());
-    EXPECT_EQ(ids, (std::vector<std::string>{"qwen", "tiny"}));
+    // The built-in speech models are always listed, with their kind.
+    EXPECT_EQ(ids, (std::vector<std::string>{"espeak", "pocketsphinx-en-us", "qwen", "tiny"}));
+    for (const json& model : models["data"])
+        EXPECT_EQ(model["kind"], model["id"] == "espeak" ? "tts" : model["id"] == "pocketsphinx-en-us" ? "stt" : "llm");
     EXPECT_EQ(json::parse(test::http_request(server_->port(), "GET", "/v1/models/qwen").body)["id"], "qwen");
     EXPECT_EQ(test::http_request(server_->port(), "GET", "/v1/models/none").status, 404);
 }
