@@ -21,12 +21,33 @@ Status Catalog::add(ModelEntry entry) {
                            entry.id);
     if (find(entry.id)) return Error::make(Errc::kAlreadyExists, "model id '{}' is listed twice", entry.id);
     std::error_code error;
-    if (!std::filesystem::is_regular_file(entry.path, error))
+    const bool exists = entry.kind == "llm" ? std::filesystem::is_regular_file(entry.path, error)
+                                            : std::filesystem::is_directory(entry.path, error);
+    if (entry.kind != "llm" && entry.kind != "tts" && entry.kind != "stt")
+        return Error::make(Errc::kInvalidArgument, "model '{}': kind must be llm, tts or stt", entry.id);
+    if (!exists)
         return Error::make(Errc::kNotFound, "model '{}': file '{}' does not exist", entry.id, entry.path);
     if (entry.default_priority < 0 || entry.default_priority > 3)
         return Error::make(Errc::kInvalidArgument, "model '{}': default priority must be 0..3", entry.id);
     entries_.push_back(std::move(entry));
     return {};
+}
+
+void Catalog::add_builtin_speech() {
+    const std::pair<const char*, const char*> builtins[] = {
+        {"espeak", "/usr/lib/x86_64-linux-gnu/espeak-ng-data"},
+        {"pocketsphinx-en-us", "/usr/share/pocketsphinx/model/en-us"},
+    };
+    for (const auto& [id, path] : builtins) {
+        if (find(id)) continue;
+        ModelEntry entry;
+        entry.id = id;
+        entry.path = path;
+        entry.kind = std::string_view(id) == "espeak" ? "tts" : "stt";
+        entry.builtin = true;
+        if (Status added = add(std::move(entry)); !added.ok())
+            log::info("catalog: built-in speech model '{}' not available: {}", id, added.error().message);
+    }
 }
 
 Status Catalog::add_directory(const std::string& dir) {

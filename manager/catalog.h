@@ -17,7 +17,7 @@ namespace hearth::manager {
 struct ModelEntry {
     std::string id;
     std::string path;
-    std::string kind = "llm";              // "llm" (later "tts", "stt")
+    std::string kind = "llm";              // "llm", "tts" (path: espeak-ng-data), "stt" (path: model folder)
     int32_t n_ctx = 0;                     // 0: the manager's default (capped by the model's)
     int32_t n_parallel = 0;                // 0: the manager's default
     std::optional<int64_t> keep_alive_ms;  // -1: never unload; 0: unload when idle; empty: default
@@ -36,6 +36,10 @@ public:
     // Adds every *.gguf file in `dir` (not recursive). Files whose id is taken are skipped with
     // a warning. kNotFound if the directory does not exist.
     Status add_directory(const std::string& dir);
+
+    // Adds the built-in speech models whose Debian data is installed: "espeak" (tts) and
+    // "pocketsphinx-en-us" (stt). Missing data is skipped with a note in the log.
+    void add_builtin_speech();
 
     const ModelEntry* find(std::string_view id) const;
     const std::vector<ModelEntry>& entries() const { return entries_; }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <filesystem>
 #include <future>
 
 #include "base/log.h"
@@ -209,7 +210,7 @@ bool ModelManager::evict_for_locked(uint64_t needed, const Slot* loading) {
         Slot* victim = nullptr;
         for (auto& slot : slots_) {
             if (slot.get() == loading || !slot->loaded || slot->leases > 0 || slot->pinned) continue;
-            if (!slot->loaded->engine->idle()) continue;
+            if (!slot->loaded->idle()) continue;
             if (!victim || slot->last_used < victim->last_used) victim = slot.get();
         }
         if (!victim) return false;
@@ -220,8 +221,75 @@ bool ModelManager::evict_for_locked(uint64_t needed, const Slot* loading) {
     return true;
 }
 
+// Waits until `estimate` bytes fit beside the resident models (evicting idle ones), then counts
+// them against the budget for `slot`.
+Status ModelManager::reserve_locked(std::unique_lock<std::mutex>& lock, Slot& slot, uint64_t estimate) {
+    const ModelEntry& entry = *slot.entry;
+    if (estimate > config_.budget_bytes)
+        return Error::make(Errc::kResourceExhausted, "model '{}' needs {}, more than the whole memory budget ({})",
+                           entry.id, mib(estimate), mib(config_.budget_bytes));
+    // Models in use free their room when their requests finish: wait for that (the requests
+    // for this model wait in the queue meanwhile). Pinned models never make room.
+    bool announced = false;
+    while (!evict_for_locked(estimate, &slot)) {
+        uint64_t pinned = 0;
+        for (const auto& other : slots_)
+            if (other->loaded && other->pinned) pinned += other->loaded->bytes();
+        if (estimate + pinned > config_.budget_bytes)
+            return Error::make(Errc::kResourceExhausted,
+                               "model '{}' needs {}; pinned models hold {} of the {} budget", entry.id,
+                               mib(estimate), mib(pinned), mib(config_.budget_bytes));
+        if (!announced) {
+            log::info("model '{}' ({}) waits for models in use to free room", entry.id, mib(estimate));
+            announced = true;
+        }
+        changed_.wait_for(lock, std::chrono::milliseconds(10));
+        if (stop_) return Error::make(Errc::kUnavailable, "the server is shutting down");
+    }
+    slot.reserved = estimate;
+    return {};
+}
+
+uint64_t ModelManager::speech_estimate(const ModelEntry& entry) const {
+    if (entry.kind == "stt")
+        return engine::speech::SttEngine::model_bytes(entry.path) * static_cast<uint64_t>(std::max(1, config_.stt_decoders));
+    // espeak-ng keeps one language's dictionary and the phoneme tables: bounded by its data folder.
+    uint64_t total = 0;
+    std::error_code error;
+    for (const auto& item : std::filesystem::recursive_directory_iterator(entry.path, error))
+        if (item.is_regular_file(error)) total += item.file_size(error);
+    return total;
+}
+
+Result<std::shared_ptr<LoadedModel>> ModelManager::load_speech(Slot& slot) {
+    const ModelEntry& entry = *slot.entry;
+    const auto start = Clock::now();
+    const uint64_t estimate = speech_estimate(entry);
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        HEARTH_TRY(reserve_locked(lock, slot, estimate));
+    }
+    auto loaded = std::make_shared<LoadedModel>();
+    loaded->entry = &entry;
+    loaded->weight_bytes = estimate;
+    if (entry.kind == "tts") {
+        engine::speech::TtsConfig config;
+        config.data_dir = entry.path;
+        HEARTH_ASSIGN_OR_RETURN(loaded->tts, engine::speech::TtsEngine::create(config));
+    } else {
+        engine::speech::SttConfig config;
+        config.model_dir = entry.path;
+        config.n_decoders = std::max(1, config_.stt_decoders);
+        HEARTH_ASSIGN_OR_RETURN(loaded->stt, engine::speech::SttEngine::create(config));
+    }
+    log::info("loaded {} model '{}' in {:.2f} s ({})", entry.kind, entry.id,
+              std::chrono::duration<double>(Clock::now() - start).count(), mib(estimate));
+    return loaded;
+}
+
 Result<std::shared_ptr<LoadedModel>> ModelManager::load(Slot& slot) {
     const ModelEntry& entry = *slot.entry;
+    if (entry.kind != "llm") return load_speech(slot);
     const auto start = Clock::now();
     HEARTH_ASSIGN_OR_RETURN(std::unique_ptr<arch::LlmModel> model, arch::LlmModel::load(entry.path));
     const engine::LlmEngineConfig engine_config = this->engine_config(entry, model->hparams());
@@ -229,28 +297,7 @@ Result<std::shared_ptr<LoadedModel>> ModelManager::load(Slot& slot) {
     const uint64_t estimate = weights + engine::LlmEngine::estimate_bytes(model->hparams(), engine_config);
     {
         std::unique_lock<std::mutex> lock(mutex_);
-        if (estimate > config_.budget_bytes)
-            return Error::make(Errc::kResourceExhausted, "model '{}' needs {}, more than the whole memory budget ({})",
-                               entry.id, mib(estimate), mib(config_.budget_bytes));
-        // Models in use free their room when their requests finish: wait for that (the requests
-        // for this model wait in the queue meanwhile). Pinned models never make room.
-        bool announced = false;
-        while (!evict_for_locked(estimate, &slot)) {
-            uint64_t pinned = 0;
-            for (const auto& other : slots_)
-                if (other->loaded && other->pinned) pinned += other->loaded->bytes();
-            if (estimate + pinned > config_.budget_bytes)
-                return Error::make(Errc::kResourceExhausted,
-                                   "model '{}' needs {}; pinned models hold {} of the {} budget", entry.id,
-                                   mib(estimate), mib(pinned), mib(config_.budget_bytes));
-            if (!announced) {
-                log::info("model '{}' ({}) waits for models in use to free room", entry.id, mib(estimate));
-                announced = true;
-            }
-            changed_.wait_for(lock, std::chrono::milliseconds(10));
-            if (stop_) return Error::make(Errc::kUnavailable, "the server is shutting down");
-        }
-        slot.reserved = estimate;
+        HEARTH_TRY(reserve_locked(lock, slot, estimate));
     }
     auto loaded = std::make_shared<LoadedModel>();
     loaded->entry = &entry;
@@ -330,7 +377,7 @@ void ModelManager::reaper_main() {
         for (auto& slot : slots_) {
             if (!slot->loaded || slot->leases > 0 || slot->pinned || slot->keep_alive_ms < 0) continue;
             if (now - slot->last_used < std::chrono::milliseconds(slot->keep_alive_ms)) continue;
-            if (!slot->loaded->engine->idle()) continue;
+            if (!slot->loaded->idle()) continue;
             log::info("unloading idle model '{}' (keep-alive {} ms)", slot->entry->id, slot->keep_alive_ms);
             unloading.push_back(std::move(slot->loaded));
             slot->state = ResidencyState::kAvailable;
@@ -351,7 +398,7 @@ Status ModelManager::unload(const std::string& id) {
             Slot* slot = slot_locked(id);
             if (!slot) return Error::make(Errc::kNotFound, "model '{}' does not exist", id);
             if (!slot->loaded) return {};
-            const bool idle = slot->loaded->engine->idle();
+            const bool idle = slot->loaded->idle();
             if (slot->leases > 0 || (!idle && attempt >= 100))
                 return Error::make(Errc::kFailedPrecondition, "model '{}' is in use", id);
             if (idle) {
@@ -388,10 +435,10 @@ void ModelManager::cleanup() {
         std::lock_guard<std::mutex> lock(mutex_);
         for (auto& slot : slots_) {
             if (!slot->loaded) continue;
-            slot->loaded->engine->release_cached_blocks();
+            if (slot->loaded->engine) slot->loaded->engine->release_cached_blocks();
             const bool expired = slot->keep_alive_ms >= 0 &&
                                  Clock::now() - slot->last_used >= std::chrono::milliseconds(slot->keep_alive_ms);
-            if (expired && slot->leases == 0 && !slot->pinned && slot->loaded->engine->idle()) {
+            if (expired && slot->leases == 0 && !slot->pinned && slot->loaded->idle()) {
                 unloading.push_back(std::move(slot->loaded));
                 slot->state = ResidencyState::kAvailable;
             }
@@ -412,7 +459,7 @@ std::vector<ModelStatus> ModelManager::status() {
         status.last_used_unix_ms = slot->last_used_unix_ms;
         status.leases = slot->leases;
         status.pinned = slot->pinned;
-        if (slot->loaded) {
+        if (slot->loaded && slot->loaded->engine) {
             status.n_ctx = slot->loaded->engine->config().n_ctx;
             const engine::EngineStats engine = slot->loaded->engine->stats();
             status.kv_blocks_total = engine.kv_blocks_total;
@@ -442,6 +489,7 @@ MemoryStats ModelManager::memory() {
 Result<uint64_t> ModelManager::estimate(const std::string& id) {
     const ModelEntry* entry = catalog_.find(id);
     if (!entry) return Error::make(Errc::kNotFound, "model '{}' does not exist", id);
+    if (entry->kind != "llm") return speech_estimate(*entry);
     HEARTH_ASSIGN_OR_RETURN(std::unique_ptr<arch::LlmModel> model, arch::LlmModel::load(entry->path));
     return model->file().tensor_bytes() +
            engine::LlmEngine::estimate_bytes(model->hparams(), engine_config(*entry, model->hparams()));

@@ -25,6 +25,8 @@
 #include "base/result.h"
 #include "base/thread_pool.h"
 #include "engine/llm/engine.h"
+#include "engine/speech/stt_engine.h"
+#include "engine/speech/tts_engine.h"
 #include "manager/catalog.h"
 
 namespace hearth::manager {
@@ -38,6 +40,7 @@ struct ManagerConfig {
     DType kv_type = DType::kF16;
     int64_t keep_alive_ms = 5 * 60 * 1000;  // default for idle models; -1: never unload
     std::chrono::milliseconds aging{2000};  // a waiting request gains one priority level per interval
+    int32_t stt_decoders = 2;              // speech recognizer decoders (one worker thread each)
 };
 
 enum class ResidencyState { kAvailable, kLoading, kLoaded, kFailed };
@@ -47,11 +50,15 @@ enum class MemoryPressure { kLow, kModerate, kHigh, kCritical };
 const char* memory_pressure_name(MemoryPressure pressure);
 MemoryPressure pressure_for(uint64_t used, uint64_t budget);
 
-// A loaded language model with its engine.
+// A loaded model with its engine: a language model (model + engine), a text-to-speech engine
+// (tts) or a speech recognizer (stt), by the entry's kind.
 struct LoadedModel {
     const ModelEntry* entry = nullptr;
     std::unique_ptr<arch::LlmModel> model;
     std::unique_ptr<engine::LlmEngine> engine;
+    std::unique_ptr<engine::speech::TtsEngine> tts;
+    std::unique_ptr<engine::speech::SttEngine> stt;
+    bool idle() const { return engine ? engine->idle() : tts ? tts->idle() : stt ? stt->idle() : true; }
     uint64_t weight_bytes = 0;
     uint64_t kv_bytes = 0;
     uint64_t scratch_bytes = 0;
@@ -142,6 +149,9 @@ private:
     void loader_main();
     void reaper_main();
     Result<std::shared_ptr<LoadedModel>> load(Slot& slot);
+    Result<std::shared_ptr<LoadedModel>> load_speech(Slot& slot);
+    uint64_t speech_estimate(const ModelEntry& entry) const;
+    Status reserve_locked(std::unique_lock<std::mutex>& lock, Slot& slot, uint64_t estimate);
     engine::LlmEngineConfig engine_config(const ModelEntry& entry, const arch::LlmHParams& hp) const;
     uint64_t used_bytes_locked() const;
     bool evict_for_locked(uint64_t needed, const Slot* loading);

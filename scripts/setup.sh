@@ -18,6 +18,9 @@ packages=(
   # libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libboost-dev
   libsqlite3-dev libsodium-dev libssl-dev
+  # speech: text-to-speech (espeak-ng), speech-to-text (pocketsphinx, US English model), audio
+  # decoding/encoding and resampling
+  libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us libsndfile1-dev libsamplerate0-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy python3-sentencepiece python3-regex
   # the HTTP API tests: curl, and Node with npm for the official `openai` client (tests/node)

@@ -133,6 +133,12 @@ std::vector<ServeOption> make_options() {
                                    &ServeConfig::parallel));
     options.push_back(typed_option("--max-queued", "max_queued", "Generation requests that may wait", 1, 1 << 20,
                                    &ServeConfig::max_queued));
+    options.push_back(typed_option("--max-audio-seconds", "max_audio_seconds",
+                                   "Longest audio a transcription accepts, in seconds", 1, 24 * 3600,
+                                   &ServeConfig::max_audio_seconds));
+    options.push_back(typed_option("--stt-decoders", "stt_decoders",
+                                   "Speech recognizer decoders (concurrent transcriptions)", 1, 64,
+                                   &ServeConfig::stt_decoders));
     options.push_back(typed_option("--keep-alive", "keep_alive", "Seconds an idle model stays loaded (-1: forever)",
                                    -1, int64_t{1} << 40, &ServeConfig::keep_alive_seconds));
     options.push_back(typed_option("--memory-budget-mb", "memory_budget_mb", "Memory for models, MiB (0: 75% of RAM)",

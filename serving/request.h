@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,8 @@
 #include "base/result.h"
 #include "engine/llm/generation.h"
 #include "engine/llm/sampler.h"
+#include "engine/speech/transcript.h"
+#include "engine/speech/voice.h"
 
 namespace hearth::serving {
 
@@ -87,5 +90,33 @@ struct EmbedResult {
     std::vector<std::vector<float>> embeddings;
     int32_t prompt_tokens = 0;
 };
+
+// Text to speech: the audio comes back encoded in `format` ("wav", "flac", "mp3", "opus", "pcm").
+struct SpeechRequest {
+    std::string model;                      // a "tts" model; empty: the first one in the catalog
+    std::string input;
+    std::string voice;                      // "" the model's default
+    std::string format = "wav";
+    double speed = 1.0;                     // 0.25 .. 4.0
+    int pitch = 50;                         // 0 .. 100
+    Priority priority = Priority::kNormal;
+    std::string client_key;
+};
+
+// Speech to text: `audio` is a whole file (WAV, FLAC, OGG, Opus, MP3; any rate and channels).
+struct TranscribeRequest {
+    std::string model;                      // an "stt" model; empty: the first one in the catalog
+    std::string audio;
+    std::string language;                   // "" or the model's language ("en")
+    Priority priority = Priority::kNormal;
+    std::string client_key;
+};
+
+using Transcript = engine::speech::Transcript;
+using TranscriptSegment = engine::speech::Segment;
+using VoiceInfo = engine::speech::Voice;
+
+// Receives encoded audio as it is produced; false stops the synthesis (the client went away).
+using AudioSink = std::function<bool(std::string_view bytes)>;
 
 }  // namespace hearth::serving

@@ -12,6 +12,8 @@
 #include "arch/llm_hparams.h"
 #include "base/log.h"
 #include "formats/gguf.h"
+#include "engine/speech/audio.h"
+#include "engine/speech/audio_encoder.h"
 #include "serving/prompt.h"
 
 namespace hearth::serving {
@@ -42,6 +44,9 @@ public:
     Result<std::string> apply_template(const std::string& model, const std::vector<ChatMessage>& messages,
                                        bool add_generation_prompt) override;
     Result<std::vector<std::string>> token_pieces(const std::string& model, const std::vector<int32_t>& tokens) override;
+    Status speak(const SpeechRequest& request, const AudioSink& sink) override;
+    Result<Transcript> transcribe(const TranscribeRequest& request) override;
+    Result<std::vector<VoiceInfo>> voices(const std::string& model) override;
     std::vector<ModelInfo> list_models() override;
     Result<ModelInfo> model_info(const std::string& id) override;
     std::string default_model() override { return default_model_; }
@@ -62,6 +67,10 @@ private:
     class SinkAdapter;
 
     Result<std::string> resolve_model(const std::string& requested) const;
+    Result<std::string> resolve_speech_model(const std::string& requested, const std::string& kind) const;
+    // Admission for speech requests: counted in the queue bound and awaited by drain().
+    Status admit_speech(Priority priority);
+    void finish_speech(Priority priority, bool ok);
     void dispatch(const std::shared_ptr<Tracked>& tracked, Result<manager::Lease> lease);
     void forget(RequestId id, FinishReason outcome);
     ModelInfo describe(const manager::ModelStatus& status);
@@ -76,6 +85,7 @@ private:
     RequestId next_id_ = 1;
     bool accepting_ = true;
     int64_t completed_ = 0, failed_ = 0, cancelled_ = 0;
+    int64_t speech_running_[kPriorityCount] = {0, 0, 0, 0};   // speech requests admitted, by priority
 };
 
 // One request from submit() to its last event.
@@ -139,8 +149,12 @@ private:
 
 Scheduler::Scheduler(ServiceConfig config) : config_(std::move(config)) {
     default_model_ = config_.default_model;
-    if (default_model_.empty() && !config_.catalog.entries().empty())
-        default_model_ = config_.catalog.entries().front().id;
+    if (default_model_.empty())
+        for (const manager::ModelEntry& entry : config_.catalog.entries())
+            if (entry.kind == "llm") {
+                default_model_ = entry.id;
+                break;
+            }
     manager_ = std::make_unique<manager::ModelManager>(config_.catalog, config_.manager);
 }
 
@@ -152,9 +166,125 @@ Scheduler::~Scheduler() {
 Result<std::string> Scheduler::resolve_model(const std::string& requested) const {
     const std::string id = requested.empty() ? default_model_ : requested;
     if (id.empty()) return Error::make(Errc::kNotFound, "no model is configured");
-    if (!manager_->catalog().find(id))
-        return Error::make(Errc::kNotFound, "the model '{}' does not exist", id);
+    const manager::ModelEntry* entry = manager_->catalog().find(id);
+    if (!entry) return Error::make(Errc::kNotFound, "the model '{}' does not exist", id);
+    if (entry->kind != "llm")
+        return Error::make(Errc::kInvalidArgument, "the model '{}' is a {} model: use /v1/audio/{}", id, entry->kind,
+                           entry->kind == "tts" ? "speech" : "transcriptions");
     return id;
+}
+
+Result<std::string> Scheduler::resolve_speech_model(const std::string& requested, const std::string& kind) const {
+    if (requested.empty()) {
+        for (const manager::ModelEntry& entry : manager_->catalog().entries())
+            if (entry.kind == kind) return entry.id;
+        return Error::make(Errc::kNotFound, "no {} model is installed", kind == "tts" ? "text-to-speech" : "speech recognition");
+    }
+    const manager::ModelEntry* entry = manager_->catalog().find(requested);
+    if (!entry) return Error::make(Errc::kNotFound, "the model '{}' does not exist", requested);
+    if (entry->kind != kind)
+        return Error::make(Errc::kInvalidArgument, "the model '{}' is a {} model, not {}", requested, entry->kind, kind);
+    return requested;
+}
+
+Status Scheduler::admit_speech(Priority priority) {
+    const QueueStats stats = queue_stats();
+    const int64_t queued = stats.queued[0] + stats.queued[1] + stats.queued[2] + stats.queued[3];
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!accepting_) return Error::make(Errc::kUnavailable, "the server is shutting down");
+    if (queued >= config_.max_queued)
+        return Error::make(Errc::kResourceExhausted, "the queue is full ({} requests waiting)", queued);
+    ++speech_running_[static_cast<int>(priority)];
+    return {};
+}
+
+void Scheduler::finish_speech(Priority priority, bool ok) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --speech_running_[static_cast<int>(priority)];
+    if (ok) ++completed_;
+    else ++failed_;
+    if (tracked_.empty() && std::all_of(std::begin(speech_running_), std::end(speech_running_), [](int64_t n) { return n == 0; }))
+        idle_.notify_all();
+}
+
+Status Scheduler::speak(const SpeechRequest& request, const AudioSink& sink) {
+    HEARTH_ASSIGN_OR_RETURN(std::string model_id, resolve_speech_model(request.model, "tts"));
+    const auto format = engine::speech::parse_audio_format(request.format);
+    if (!format)
+        return Error::make(Errc::kInvalidArgument, "response_format '{}' is not supported; use one of {}", request.format,
+                           engine::speech::kEncodableFormats);
+    if (request.input.empty()) return Error::make(Errc::kInvalidArgument, "input must not be empty");
+    if (static_cast<int64_t>(request.input.size()) > config_.max_text_chars)
+        return Error::make(Errc::kInvalidArgument, "input is longer than {} characters", config_.max_text_chars);
+    if (!(request.speed >= 0.25 && request.speed <= 4.0))
+        return Error::make(Errc::kInvalidArgument, "speed must be between 0.25 and 4.0");
+    if (request.pitch < 0 || request.pitch > 100) return Error::make(Errc::kInvalidArgument, "pitch must be 0..100");
+    HEARTH_TRY(admit_speech(request.priority));
+    bool ok = false;
+    struct Finish {
+        Scheduler* self;
+        Priority priority;
+        bool* ok;
+        ~Finish() { self->finish_speech(priority, *ok); }
+    } finish{this, request.priority, &ok};
+    HEARTH_ASSIGN_OR_RETURN(manager::Lease lease, manager_->acquire(model_id));
+    engine::speech::TtsEngine& tts = *lease->tts;
+    HEARTH_TRY(tts.resolve_voice(request.voice));   // an unknown voice fails before any byte is sent
+    engine::speech::SpeechParams params;
+    params.text = request.input;
+    params.voice = request.voice;
+    params.speed = request.speed;
+    params.pitch = request.pitch;
+    params.priority = static_cast<int>(request.priority);
+    constexpr int rate = engine::speech::TtsEngine::kSampleRate;
+    if (engine::speech::audio_format_streams(*format)) {
+        bool header_sent = *format != engine::speech::AudioFormat::kWav;
+        HEARTH_TRY(tts.synthesize(params, [&](const int16_t* samples, size_t count) {
+            if (!header_sent) {
+                header_sent = true;
+                if (!sink(engine::speech::streaming_wav_header(rate))) return false;
+            }
+            return sink(engine::speech::pcm16_bytes(samples, count));
+        }));
+        if (!header_sent) sink(engine::speech::streaming_wav_header(rate));
+    } else {
+        HEARTH_ASSIGN_OR_RETURN(std::vector<int16_t> samples, tts.synthesize_all(params));
+        HEARTH_ASSIGN_OR_RETURN(std::string encoded, engine::speech::encode_audio(samples, rate, *format));
+        sink(encoded);
+    }
+    ok = true;
+    return {};
+}
+
+Result<Transcript> Scheduler::transcribe(const TranscribeRequest& request) {
+    HEARTH_ASSIGN_OR_RETURN(std::string model_id, resolve_speech_model(request.model, "stt"));
+    if (!request.language.empty() && request.language != "en" && request.language != "en-us" && request.language != "english")
+        return Error::make(Errc::kInvalidArgument, "language '{}' is not supported by '{}' (English only: en)",
+                           request.language, model_id);
+    // Decoding is checked before anything queues or loads: bad audio is a 400 at once.
+    HEARTH_ASSIGN_OR_RETURN(engine::speech::Audio audio, engine::speech::decode_audio(request.audio, config_.max_audio_seconds));
+    HEARTH_ASSIGN_OR_RETURN(std::vector<int16_t> samples,
+                            engine::speech::to_mono_pcm16(audio, engine::speech::SttEngine::kSampleRate));
+    if (samples.empty()) return Error::make(Errc::kInvalidArgument, "the audio has no samples");
+    HEARTH_TRY(admit_speech(request.priority));
+    bool ok = false;
+    struct Finish {
+        Scheduler* self;
+        Priority priority;
+        bool* ok;
+        ~Finish() { self->finish_speech(priority, *ok); }
+    } finish{this, request.priority, &ok};
+    HEARTH_ASSIGN_OR_RETURN(manager::Lease lease, manager_->acquire(model_id));
+    HEARTH_ASSIGN_OR_RETURN(Transcript transcript, lease->stt->transcribe(std::move(samples), static_cast<int>(request.priority)));
+    transcript.duration = audio.seconds();
+    ok = true;
+    return transcript;
+}
+
+Result<std::vector<VoiceInfo>> Scheduler::voices(const std::string& model) {
+    HEARTH_ASSIGN_OR_RETURN(std::string model_id, resolve_speech_model(model, "tts"));
+    HEARTH_ASSIGN_OR_RETURN(manager::Lease lease, manager_->acquire(model_id));
+    return lease->tts->voices();
 }
 
 Result<RequestId> Scheduler::submit(GenerateRequest request, std::shared_ptr<GenerateSink> sink) {
@@ -427,6 +557,7 @@ QueueStats Scheduler::queue_stats() {
             else if (std::find(engines.begin(), engines.end(), tracked->engine) == engines.end())
                 engines.push_back(tracked->engine);
         }
+        for (int64_t running : speech_running_) stats.active += running;
         stats.completed = completed_;
         stats.failed = failed_;
         stats.cancelled = cancelled_;
@@ -446,7 +577,10 @@ void Scheduler::stop_accepting() {
 
 void Scheduler::drain(std::chrono::milliseconds deadline) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (idle_.wait_for(lock, deadline, [this] { return tracked_.empty(); })) return;
+    auto speech_idle = [this] {
+        return std::all_of(std::begin(speech_running_), std::end(speech_running_), [](int64_t n) { return n == 0; });
+    };
+    if (idle_.wait_for(lock, deadline, [&] { return tracked_.empty() && speech_idle(); })) return;
     std::vector<RequestId> remaining;
     for (const auto& [id, tracked] : tracked_) remaining.push_back(id);
     lock.unlock();

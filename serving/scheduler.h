@@ -24,6 +24,8 @@ struct ServiceConfig {
     std::string default_model;        // id used when a request names none (empty: the first entry)
     int32_t max_queued = 256;         // requests waiting (not yet running) across all models
     std::string chat_template;        // overrides every model's template when not empty
+    double max_audio_seconds = 1800;  // longest audio a transcription accepts
+    int64_t max_text_chars = 100000;  // longest text to speak
 };
 
 std::unique_ptr<Service> make_service(ServiceConfig config);

@@ -93,6 +93,22 @@ public:
     virtual Result<std::vector<std::string>> token_pieces(const std::string& model,
                                                           const std::vector<int32_t>& tokens) = 0;
 
+    // Speech (blocking; through the model manager and each speech engine's priority queue).
+    // speak() hands encoded audio to `sink` as it is synthesized (wav and pcm stream; the
+    // compressed formats arrive in one piece at the end) and returns when done.
+    virtual Status speak(const SpeechRequest& request, const AudioSink& sink) {
+        (void)request, (void)sink;
+        return Error::make(Errc::kUnsupported, "this server has no text-to-speech");
+    }
+    virtual Result<Transcript> transcribe(const TranscribeRequest& request) {
+        (void)request;
+        return Error::make(Errc::kUnsupported, "this server has no speech recognition");
+    }
+    virtual Result<std::vector<VoiceInfo>> voices(const std::string& model) {
+        (void)model;
+        return Error::make(Errc::kUnsupported, "this server has no text-to-speech");
+    }
+
     virtual std::vector<ModelInfo> list_models() = 0;
     virtual Result<ModelInfo> model_info(const std::string& id) = 0;
     // The id used when a request names no model.

@@ -47,8 +47,11 @@ Result<serving::ServiceConfig> service_config(const server::ServeConfig& config)
         }
     }
     if (!config.models_dir.empty()) HEARTH_TRY(out.catalog.add_directory(config.models_dir));
+    out.catalog.add_builtin_speech();
     if (out.catalog.entries().empty())
         return Error::make(Errc::kNotFound, "no models to serve: pass --models DIR (a folder of .gguf files)");
+    out.max_audio_seconds = static_cast<double>(config.max_audio_seconds);
+    out.manager.stt_decoders = config.stt_decoders;
     out.manager.n_threads = config.threads;
     out.manager.n_ctx = config.ctx;
     out.manager.n_parallel = config.parallel;

@@ -18,5 +18,7 @@ Runner add_perplexity(CLI::App& app);
 Runner add_bench(CLI::App& app);
 Runner add_keys(CLI::App& app);
 Runner add_serve(CLI::App& app);
+Runner add_speak(CLI::App& app);
+Runner add_transcribe(CLI::App& app);
 
 }  // namespace hearth::cli

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
     remember(hearth::cli::add_bench(app));
     remember(hearth::cli::add_keys(app));
     remember(hearth::cli::add_serve(app));
+    remember(hearth::cli::add_speak(app));
+    remember(hearth::cli::add_transcribe(app));
 
     try {
         app.parse(argc, argv);

@@ -45,6 +45,7 @@ Api::Api(serving::Service& service, metrics::Registry& registry, ApiConfig confi
     add_native_routes(router_, context_);
     add_manage_routes(router_, context_);
     if (auto* gate = dynamic_cast<AccessGate*>(authorizer_.get())) add_access_routes(router_, *gate);
+    add_audio_routes(router_, context_);
     registry.gauge_callback("hearth_queue_requests_waiting", "Generation requests waiting for admission.", [this] {
         const serving::QueueStats stats = context_.service.queue_stats();
         return static_cast<double>(stats.queued[0] + stats.queued[1] + stats.queued[2] + stats.queued[3]);

@@ -50,6 +50,7 @@ void add_openai_routes(Router& router, Context& context);
 void add_ollama_routes(Router& router, Context& context);
 void add_native_routes(Router& router, Context& context);
 void add_manage_routes(Router& router, Context& context);
+void add_audio_routes(Router& router, Context& context);
 
 struct SystemStatus;
 // A snapshot for /api/system/status and the live feed (cheap: no blocking service call).

@@ -329,14 +329,15 @@ std::string render_ollama_embed(const std::string& model, const std::vector<std:
 
 std::string render_ollama_tags(const std::vector<serving::ModelInfo>& models) {
     json list = json::array();
-    for (const serving::ModelInfo& model : models) list.push_back(tag(model));
+    for (const serving::ModelInfo& model : models)
+        if (model.kind == "llm" || model.kind.empty()) list.push_back(tag(model));   // Ollama has no audio
     return dump_json({{"models", std::move(list)}});
 }
 
 std::string render_ollama_ps(const std::vector<serving::ModelInfo>& models) {
     json list = json::array();
     for (const serving::ModelInfo& model : models) {
-        if (model.state != serving::ModelState::kLoaded) continue;
+        if (model.state != serving::ModelState::kLoaded || (model.kind != "llm" && !model.kind.empty())) continue;
         json entry = tag(model);
         entry.erase("modified_at");
         entry["expires_at"] = iso8601_utc(now_ms() + 5 * 60 * 1000);

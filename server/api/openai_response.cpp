@@ -257,7 +257,8 @@ std::string render_embeddings(const std::string& model, const std::vector<std::v
 
 namespace {
 json model_json(const serving::ModelInfo& model) {
-    return {{"id", model.id}, {"object", "model"}, {"created", model.created_unix_s}, {"owned_by", "hearth"}};
+    return {{"id", model.id}, {"object", "model"}, {"created", model.created_unix_s}, {"owned_by", "hearth"},
+            {"kind", model.kind}};
 }
 }  // namespace
 

@@ -75,7 +75,10 @@ TEST_F(ServeTest, HealthReadyAndModels) {
     std::vector<std::string> ids;
     for (const json& model : models["data"]) ids.push_back(model["id"]);
     std::sort(ids.begin(), ids.end());
-    EXPECT_EQ(ids, (std::vector<std::string>{"qwen", "tiny"}));
+    // The built-in speech models are always listed, with their kind.
+    EXPECT_EQ(ids, (std::vector<std::string>{"espeak", "pocketsphinx-en-us", "qwen", "tiny"}));
+    for (const json& model : models["data"])
+        EXPECT_EQ(model["kind"], model["id"] == "espeak" ? "tts" : model["id"] == "pocketsphinx-en-us" ? "stt" : "llm");
     EXPECT_EQ(json::parse(test::http_request(server_->port(), "GET", "/v1/models/qwen").body)["id"], "qwen");
     EXPECT_EQ(test::http_request(server_->port(), "GET", "/v1/models/none").status, 404);
 }
@@ -406,8 +409,12 @@ TEST(ServeBuiltin, WithNoModelNamedTheBuiltinModelServes) {
     auto models = test::http_request(server.port(), "GET", "/v1/models");
     ASSERT_EQ(models.status, 200) << models.body;
     json listed = json::parse(models.body);
-    ASSERT_EQ(listed["data"].size(), 1u) << models.body;
+    // The built-in language model first, then the built-in speech models.
+    ASSERT_EQ(listed["data"].size(), 3u) << models.body;
     EXPECT_EQ(listed["data"][0]["id"], "fortune-teller");
+    EXPECT_EQ(listed["data"][0]["kind"], "llm");
+    EXPECT_EQ(listed["data"][1]["kind"], "tts");
+    EXPECT_EQ(listed["data"][2]["kind"], "stt");
     auto tags = test::http_request(server.port(), "GET", "/api/tags");
     ASSERT_EQ(tags.status, 200);
     EXPECT_NE(tags.body.find("fortune-teller"), std::string::npos) << tags.body;

@@ -1,0 +1,85 @@
+// Speech throughput: text-to-speech speed (seconds of audio per second of synthesis) and the
+// recognizer's real-time factor (decode time / audio length) and throughput at 1, 2 and 4
+// concurrent requests over a pool of 4 decoders (more requests than cores queue).
+//
+//   build/release/bin/bench_speech
+#include <fmt/core.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "engine/speech/audio.h"
+#include "engine/speech/stt_engine.h"
+#include "engine/speech/tts_engine.h"
+
+using namespace hearth::engine::speech;
+using Clock = std::chrono::steady_clock;
+
+int main() {
+    const std::vector<std::string> texts = {
+        "The weather is nice today and we will walk to the park after lunch.",
+        "Please call me when you get home so that I know you arrived safely.",
+        "The train leaves the station at seven o'clock every morning.",
+        "She reads a book every night before bed and sleeps very well.",
+    };
+    auto tts = TtsEngine::create(TtsConfig{});
+    if (!tts.ok()) {
+        fmt::print(stderr, "error: {}\n", tts.error().message);
+        return 1;
+    }
+    std::vector<std::vector<int16_t>> clips;
+    double audio_seconds = 0.0;
+    const auto tts_start = Clock::now();
+    for (int round = 0; round < 5; ++round)
+        for (const std::string& text : texts) {
+            SpeechParams params;
+            params.text = text;
+            auto samples = (*tts)->synthesize_all(params);
+            if (!samples.ok()) return 1;
+            audio_seconds += static_cast<double>(samples->size()) / TtsEngine::kSampleRate;
+            if (round == 0) clips.push_back(std::move(*samples));
+        }
+    const double tts_seconds = std::chrono::duration<double>(Clock::now() - tts_start).count();
+    fmt::print("tts  voice {}: {:.1f} s of audio in {:.2f} s: {:.0f}x real time\n", TtsConfig{}.default_voice,
+               audio_seconds, tts_seconds, audio_seconds / tts_seconds);
+
+    std::vector<std::vector<int16_t>> inputs;
+    double clip_seconds = 0.0;
+    for (const auto& clip : clips) {
+        Audio audio;
+        audio.sample_rate = TtsEngine::kSampleRate;
+        audio.channels = 1;
+        for (int16_t sample : clip) audio.samples.push_back(static_cast<float>(sample) / 32768.0f);
+        inputs.push_back(*to_mono_pcm16(audio, SttEngine::kSampleRate));
+        clip_seconds += audio.seconds();
+    }
+    SttConfig config;
+    config.n_decoders = 4;
+    auto stt = SttEngine::create(config);
+    if (!stt.ok()) {
+        fmt::print(stderr, "error: {}\n", stt.error().message);
+        return 1;
+    }
+    fmt::print("stt  {} clips, {:.1f} s of audio per pass, {} decoders, {} hardware threads\n", inputs.size(),
+               clip_seconds, config.n_decoders, std::thread::hardware_concurrency());
+    for (int concurrency : {1, 2, 4}) {
+        const int passes = 2;
+        const auto start = Clock::now();
+        std::vector<std::thread> threads;
+        for (int client = 0; client < concurrency; ++client)
+            threads.emplace_back([&] {
+                for (int pass = 0; pass < passes; ++pass)
+                    for (const auto& input : inputs) (void)(*stt)->transcribe(input);
+            });
+        for (auto& thread : threads) thread.join();
+        const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        const double total_audio = clip_seconds * passes * concurrency;
+        const int requests = static_cast<int>(inputs.size()) * passes * concurrency;
+        fmt::print("stt  concurrency {}: {} requests, {:.1f} s audio in {:.2f} s: {:.2f} requests/s, "
+                   "real-time factor {:.3f} (wall / audio), {:.1f}x real time aggregate\n",
+                   concurrency, requests, total_audio, elapsed, requests / elapsed, elapsed / total_audio,
+                   total_audio / elapsed);
+    }
+    return 0;
+}

@@ -1,0 +1,68 @@
+// Speech-to-text on pocketsphinx 0.8 (the old cmd_ln API). A decoder is not thread-safe, so the
+// engine keeps a pool of worker threads, each owning one decoder; requests queue (urgent first,
+// then arrival order) and the next free worker takes the next one, so concurrent requests run
+// side by side across the pool. Each utterance is decoded as a whole (cepstral mean over the
+// whole utterance), so a result does not depend on what the decoder heard before.
+// Long audio is cut at its quietest moments into pieces of at most `max_piece_seconds`.
+//
+// Threads: transcribe(), idle() and waiting() from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/speech/transcript.h"
+
+namespace hearth::engine::speech {
+
+struct SttConfig {
+    std::string model_dir = "/usr/share/pocketsphinx/model/en-us";   // en-us/ (acoustic), .lm.bin, .dict
+    int n_decoders = 2;
+    double max_piece_seconds = 20.0;
+    double segment_pause_seconds = 0.3;   // a pause this long between words starts a new segment
+};
+
+class SttEngine {
+public:
+    static constexpr int kSampleRate = 16000;
+
+    static Result<std::unique_ptr<SttEngine>> create(SttConfig config);
+    ~SttEngine();
+    SttEngine(const SttEngine&) = delete;
+    SttEngine& operator=(const SttEngine&) = delete;
+
+    // Bytes the model files take per decoder (each decoder holds its own copy).
+    static uint64_t model_bytes(const std::string& model_dir);
+
+    // 16 kHz mono samples -> transcript. Blocks until a decoder has done it.
+    Result<Transcript> transcribe(std::vector<int16_t> samples, int priority = 2);
+
+    const SttConfig& config() const { return config_; }
+    bool idle() const { return busy_.load() == 0; }
+    std::vector<int64_t> waiting() const;
+
+private:
+    struct Job;
+    explicit SttEngine(SttConfig config);
+    void worker_main(std::promise<Status> started);
+
+    SttConfig config_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::multimap<std::pair<int, uint64_t>, Job*> queue_;
+    uint64_t next_seq_ = 0;
+    bool stop_ = false;
+    std::atomic<int> busy_{0};
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace hearth::engine::speech
