@@ -18,9 +18,9 @@ HttpResponse refusal_response(const Authorization& auth) {
     if (auth.status.error().code == Errc::kResourceExhausted)
         error = ApiError{429, auth.status.error().message, "rate_limit_error", "", "rate_limit_exceeded"};
     HttpResponse response = error_response(error, ErrorStyle::kOpenAi);
-    for (const auto& [name, value] : auth.headers) {
-        std::erase_if(response.headers, [&](const auto& header) { return header.first == name; });
-        response.headers.emplace_back(name, value);
+    for (const auto& added : auth.headers) {  // (clang 14 cannot capture a structured binding)
+        std::erase_if(response.headers, [&](const auto& header) { return header.first == added.first; });
+        response.headers.emplace_back(added.first, added.second);
     }
     return response;
 }
