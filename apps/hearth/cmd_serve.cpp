@@ -136,6 +136,7 @@ int serve(const server::ServeConfig& config) {
     http->wait_idle(std::chrono::milliseconds(1000));   // cancelled streams send their last event
     http->shutdown();
     api.set_transport_stats(nullptr);
+    api.finish_blocking_calls();   // they call into the service
     service.reset();   // joins the engines: no event arrives after this
     http.reset();
     log::info("hearth: stopped");

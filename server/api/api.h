@@ -39,6 +39,12 @@ public:
 
     // While draining, /ready answers 503 and the status says "draining".
     void set_draining(bool draining) { context_.draining.store(draining); }
+    // Finishes the blocking calls (embeddings, audio, tokenizer) and stops their threads: call it
+    // before the service goes away, since they call into it.
+    void finish_blocking_calls() {
+        context_.blocking.join();
+        for (const auto& join : context_.join_workers) join();
+    }
     void set_transport_stats(std::function<TransportStats()> read) { context_.transport_stats = std::move(read); }
     Context& context() { return context_; }
 

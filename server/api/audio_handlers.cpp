@@ -25,13 +25,16 @@ public:
     AudioWorkers(int n_threads, size_t max_queued) : max_queued_(max_queued) {
         for (int idx = 0; idx < n_threads; ++idx) threads_.emplace_back([this] { worker(); });
     }
-    ~AudioWorkers() {
+    ~AudioWorkers() { join(); }
+    // Refuses new work, finishes the queued work, joins the threads. Idempotent.
+    void join() {
         {
             std::lock_guard lock(mutex_);
             stop_ = true;
         }
         wake_.notify_all();
-        for (std::thread& thread : threads_) thread.join();
+        for (std::thread& thread : threads_)
+            if (thread.joinable()) thread.join();
     }
     bool post(std::function<void()> task) {
         {
@@ -157,8 +160,9 @@ Reply voices(Context& context, AudioWorkers& workers, const HttpRequest& request
 
 void add_audio_routes(Router& router, Context& context) {
     Context* ctx = &context;
-    // Owned by the routes' handlers: joined when the router goes (after the transport stopped).
+    // Owned by the routes' handlers; joined by Api::finish_blocking_calls() before the service goes.
     auto workers = std::make_shared<AudioWorkers>(4, 64);
+    context.join_workers.push_back([workers] { workers->join(); });
     router.add("POST", "/v1/audio/speech",
                [ctx, workers](const HttpRequest& request, const RouteParams&, std::shared_ptr<RequestRecord> record) {
                    return speech(*ctx, *workers, request, std::move(record));

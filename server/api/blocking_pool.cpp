@@ -10,13 +10,16 @@ BlockingPool::BlockingPool(int n_threads, size_t max_queued) : max_queued_(max_q
         threads_.emplace_back([this] { worker(); });
 }
 
-BlockingPool::~BlockingPool() {
+BlockingPool::~BlockingPool() { join(); }
+
+void BlockingPool::join() {
     {
         std::lock_guard lock(mutex_);
         stop_ = true;
     }
     wake_.notify_all();
-    for (auto& thread : threads_) thread.join();
+    for (auto& thread : threads_)
+        if (thread.joinable()) thread.join();
 }
 
 Reply BlockingPool::run(std::function<HttpResponse()> work, std::shared_ptr<RequestRecord> record, ErrorStyle style) {

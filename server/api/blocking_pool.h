@@ -27,6 +27,9 @@ public:
     // Queues `work`; the reply completes with its response (and finishes `record`). A 503 in the
     // route's error style when `max_queued` calls already wait.
     Reply run(std::function<HttpResponse()> work, std::shared_ptr<RequestRecord> record, ErrorStyle style);
+    // Refuses new calls (503), finishes the queued ones and joins the threads. Idempotent; one
+    // thread at a time.
+    void join();
 
 private:
     void worker();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,9 @@ struct Context {
     Clock::time_point started = Clock::now();
     std::atomic<bool> draining{false};
     std::function<TransportStats()> transport_stats;
+    // Joins worker threads that call into the service (routes register theirs); run by
+    // Api::finish_blocking_calls() before the service goes away.
+    std::vector<std::function<void()>> join_workers;
 };
 
 void add_openai_routes(Router& router, Context& context);
