@@ -180,7 +180,7 @@ std::optional<ApiError> parse_chat_completion(std::string_view body, ChatComplet
                            "modalities", "prediction", "audio", "web_search_options", "function_call", "functions",
                            "top_k", "min_p", "repeat_penalty", "repeat_last_n", "ignore_eos", "cache_prompt",
                            "priority", "timeout"});
-    // "model" may be left out: the server's default model answers (as local servers do).
+    fields.require("model");
     fields.require("messages");
     if (fields.error()) return fields.error();
     serving::GenerateRequest& request = out.generate;
@@ -229,7 +229,7 @@ std::optional<ApiError> parse_completion(std::string_view body, CompletionReques
                            "suffix", "temperature", "top_p", "user", "top_k", "min_p", "repeat_penalty",
                            "repeat_last_n", "ignore_eos", "cache_prompt",
                            "priority", "timeout"});
-    // "model" may be left out: the server's default model answers (as local servers do).
+    fields.require("model");
     fields.require("prompt");
     if (fields.error()) return fields.error();
     serving::GenerateRequest& request = out.generate;
@@ -264,7 +264,7 @@ std::optional<ApiError> parse_embedding(std::string_view body, EmbeddingRequest&
     if (auto error = parse_json_object(body, root)) return error;
     FieldReader fields(root);
     fields.reject_unknown({"model", "input", "encoding_format", "dimensions", "user"});
-    // "model" may be left out: the server's default model answers (as local servers do).
+    fields.require("model");
     fields.require("input");
     if (fields.error()) return fields.error();
     out.embed.model = fields.string("model").value_or("");

@@ -100,12 +100,6 @@ TEST_F(ApiTest, ChatCompletionRequestFieldsReachTheService) {
     EXPECT_EQ(sent.top_logprobs, 2);
 }
 
-TEST_F(ApiTest, ARequestWithoutModelGoesToTheDefaultModel) {
-    json answer = call_json("POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}]})");
-    EXPECT_EQ(answer["model"], "tiny");
-    EXPECT_EQ(service_.last_request.model, "tiny");
-}
-
 TEST_F(ApiTest, ChatCompletionWithSeveralChoicesAndLogprobs) {
     json out = call_json("POST", "/v1/chat/completions",
                          R"({"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":2,"n":2,
@@ -175,6 +169,7 @@ TEST_F(ApiTest, BadRequestsGetOpenAiErrorsNamingTheParam) {
     EXPECT_EQ(error["type"], "invalid_request_error");
     EXPECT_NE(error["message"].get<std::string>().find("not valid JSON"), std::string::npos);
     EXPECT_EQ(openai_error(chat, "[1,2]", 400)["message"], "the request body must be a JSON object, not an array");
+    EXPECT_EQ(openai_error(chat, R"({"messages":[{"role":"user","content":"x"}]})", 400)["param"], "model");
     EXPECT_EQ(openai_error(chat, R"({"model":["tiny"],"messages":[{"role":"user","content":"x"}]})", 400)["param"],
               "model");
     EXPECT_EQ(openai_error(chat, R"({"model":"tiny","messages":[]})", 400)["param"], "messages");

@@ -210,6 +210,7 @@ TEST_F(ServeTest, BadInputGetsTheRightStatusAndTheServerKeepsServing) {
         {"wrong type", R"({"model":"tiny",)" + msgs + R"(,"temperature":"warm"})", 400, "temperature"},
         {"wrong type for messages", R"({"model":"tiny","messages":{"role":"user"}})", 400, "messages"},
         {"unknown field", R"({"model":"tiny",)" + msgs + R"(,"temprature":0.5})", 400, "temprature"},
+        {"missing model", "{" + msgs + "}", 400, "model"},
         {"model of the wrong type", R"({"model":5,)" + msgs + "}", 400, "model"},
         {"unknown model", R"({"model":"gpt-9",)" + msgs + "}", 404, "model"},
         {"negative max_tokens", R"({"model":"tiny",)" + msgs + R"(,"max_tokens":-5})", 400, "max_tokens"},
@@ -400,8 +401,7 @@ TEST(ServeDrain, RequestsStillRunningAtTheDeadlineAreCancelled) {
 }
 
 // `hearth serve` with no model named, as scripts/serve.sh starts it: the built-in model
-// (models/fortune-teller.gguf of the source tree) is listed and answers requests that name no
-// model.
+// (models/fortune-teller.gguf of the source tree) is listed and answers.
 TEST(ServeBuiltin, WithNoModelNamedTheBuiltinModelServes) {
     test::TempDir dir;
     ServerProcess server("--data-dir " + dir.file("data") + " -t 1", dir.file("serve.log"));
@@ -420,7 +420,7 @@ TEST(ServeBuiltin, WithNoModelNamedTheBuiltinModelServes) {
     EXPECT_NE(tags.body.find("fortune-teller"), std::string::npos) << tags.body;
 
     auto chat = test::http_request(server.port(), "POST", "/v1/chat/completions",
-                                   R"({"messages":[{"role":"user","content":"What does my future hold?"}],)"
+                                   R"({"model":"fortune-teller","messages":[{"role":"user","content":"What does my future hold?"}],)"
                                    R"("max_tokens":64,"temperature":0})",
                                    {{"Content-Type", "application/json"}});
     ASSERT_EQ(chat.status, 200) << chat.body;
