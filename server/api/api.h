@@ -43,7 +43,7 @@ public:
     // before the service goes away, since they call into it.
     void finish_blocking_calls() {
         context_.blocking.join();
-        for (const auto& join : context_.join_workers) join();
+        context_.audio.join();
     }
     void set_transport_stats(std::function<TransportStats()> read) { context_.transport_stats = std::move(read); }
     Context& context() { return context_; }

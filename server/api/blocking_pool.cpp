@@ -5,7 +5,8 @@
 
 namespace hearth::server::api {
 
-BlockingPool::BlockingPool(int n_threads, size_t max_queued) : max_queued_(max_queued) {
+BlockingPool::BlockingPool(int n_threads, size_t max_queued, std::string overloaded)
+    : max_queued_(max_queued), overloaded_(std::move(overloaded)) {
     for (int thread_idx = 0; thread_idx < std::max(1, n_threads); ++thread_idx)
         threads_.emplace_back([this] { worker(); });
 }
@@ -24,31 +25,37 @@ void BlockingPool::join() {
 
 Reply BlockingPool::run(std::function<HttpResponse()> work, std::shared_ptr<RequestRecord> record, ErrorStyle style) {
     auto pending = std::make_shared<PendingResponse>();
+    const bool posted = post([pending, record, style, work = std::move(work)] {
+        HttpResponse response;
+        if (pending->cancelled()) {
+            response = error_response(ApiError::internal("cancelled: the client went away"), style);
+        } else {
+            try {
+                response = work();
+            } catch (const std::exception& error) {
+                log::error("handler threw: {}", error.what());
+                response = error_response(ApiError::internal("internal error"), style);
+            }
+        }
+        record->finish(response.status);
+        pending->complete(std::move(response));
+    });
+    if (!posted) return overloaded(style);
+    return pending;
+}
+
+bool BlockingPool::post(std::function<void()> task) {
     {
         std::lock_guard lock(mutex_);
-        if (queue_.size() >= max_queued_ || stop_) {
-            ApiError error{503, "too many requests are waiting for the model; try again later", "server_error", "",
-                           "server_overloaded"};
-            return error_response(error, style);
-        }
-        queue_.push_back([pending, record, style, work = std::move(work)] {
-            HttpResponse response;
-            if (pending->cancelled()) {
-                response = error_response(ApiError::internal("cancelled: the client went away"), style);
-            } else {
-                try {
-                    response = work();
-                } catch (const std::exception& error) {
-                    log::error("handler threw: {}", error.what());
-                    response = error_response(ApiError::internal("internal error"), style);
-                }
-            }
-            record->finish(response.status);
-            pending->complete(std::move(response));
-        });
+        if (queue_.size() >= max_queued_ || stop_) return false;
+        queue_.push_back(std::move(task));
     }
     wake_.notify_one();
-    return pending;
+    return true;
+}
+
+HttpResponse BlockingPool::overloaded(ErrorStyle style) const {
+    return error_response(ApiError{503, overloaded_, "server_error", "", "server_overloaded"}, style);
 }
 
 void BlockingPool::worker() {
@@ -61,7 +68,11 @@ void BlockingPool::worker() {
             task = std::move(queue_.front());
             queue_.pop_front();
         }
-        task();
+        try {
+            task();
+        } catch (const std::exception& error) {   // a posted task that threw (run()'s answer anyway)
+            log::error("blocking task threw: {}", error.what());
+        }
     }
 }
 

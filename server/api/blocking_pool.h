@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,7 +20,9 @@ namespace hearth::server::api {
 
 class BlockingPool {
 public:
-    BlockingPool(int n_threads, size_t max_queued);
+    // `overloaded` is the 503 message run() answers when `max_queued` calls already wait.
+    BlockingPool(int n_threads, size_t max_queued,
+                 std::string overloaded = "too many requests are waiting for the model; try again later");
     ~BlockingPool();
     BlockingPool(const BlockingPool&) = delete;
     BlockingPool& operator=(const BlockingPool&) = delete;
@@ -27,6 +30,11 @@ public:
     // Queues `work`; the reply completes with its response (and finishes `record`). A 503 in the
     // route's error style when `max_queued` calls already wait.
     Reply run(std::function<HttpResponse()> work, std::shared_ptr<RequestRecord> record, ErrorStyle style);
+    // Queues a task that answers by itself (a streamed response); false when `max_queued` tasks
+    // already wait or the pool has stopped.
+    bool post(std::function<void()> task);
+    // The 503 for a refused call.
+    HttpResponse overloaded(ErrorStyle style) const;
     // Refuses new calls (503), finishes the queued ones and joins the threads. Idempotent; one
     // thread at a time.
     void join();
@@ -35,6 +43,7 @@ private:
     void worker();
 
     const size_t max_queued_;
+    const std::string overloaded_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::function<void()>> queue_;

@@ -8,7 +8,8 @@ namespace hearth::server::api {
 
 Context::Context(serving::Service& service, metrics::Registry& registry, ApiConfig config)
     : service(service), metrics(registry), config(std::move(config)),
-      blocking(this->config.blocking_threads, this->config.max_blocking_queue) {}
+      blocking(this->config.blocking_threads, this->config.max_blocking_queue),
+      audio(4, 64, "too many audio requests are waiting; try again later") {}
 
 std::optional<ApiError> resolve_model(Context& context, std::string& model, int32_t max_tokens) {
     if (model.empty()) model = context.service.default_model();

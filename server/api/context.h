@@ -41,13 +41,11 @@ struct Context {
     ApiMetrics metrics;
     ApiConfig config;
     BlockingPool blocking;
+    BlockingPool audio;              // audio requests: long syntheses never hold up the calls above
     CancelRegistry cancels;          // requests cancelled through DELETE /api/requests/{id}
     Clock::time_point started = Clock::now();
     std::atomic<bool> draining{false};
     std::function<TransportStats()> transport_stats;
-    // Joins worker threads that call into the service (routes register theirs); run by
-    // Api::finish_blocking_calls() before the service goes away.
-    std::vector<std::function<void()>> join_workers;
 };
 
 void add_openai_routes(Router& router, Context& context);
