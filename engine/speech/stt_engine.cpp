@@ -3,6 +3,7 @@
 #include <pocketsphinx.h>
 #include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/fe.h>
 #include <sphinxbase/feat.h>
 
 #include <algorithm>
@@ -73,6 +74,33 @@ size_t quiet_cut(const std::vector<int16_t>& samples, size_t begin, size_t end) 
     return best;
 }
 
+// The cepstral means to decode a piece with: live normalisation run over the piece's own features
+// from the model's initial means (what a decoder that had already heard this speaker would start
+// from). Computing the features alone costs a few percent of a decode; starting the decode from
+// these means instead of the model's recognized espeak-ng speech with 10% word errors instead of
+// 27.9% (tests/speech/round_trip_test.cpp).
+std::vector<mfcc_t> adapted_means(ps_decoder_t* ps, const int16_t* samples, size_t count,
+                                  const std::vector<mfcc_t>& initial) {
+    fe_t* fe = ps_get_fe(ps);
+    cmn_t* cmn = ps_get_feat(ps)->cmn_struct;
+    cmn_live_set(cmn, initial.data());
+    mfcc_t** cepstra = nullptr;
+    int32 n_frames = 0;
+    if (fe_start_utt(fe) < 0 || fe_process_utt(fe, samples, count, &cepstra, &n_frames) < 0) return initial;
+    std::vector<mfcc_t> last(static_cast<size_t>(fe_get_output_size(fe)));
+    int32 n_last = 0;
+    fe_end_utt(fe, last.data(), &n_last);
+    if (n_frames > 0) cmn_live(cmn, cepstra, 0, n_frames);
+    if (n_last > 0) {
+        mfcc_t* rows[1] = {last.data()};
+        cmn_live(cmn, rows, 0, 1);
+    }
+    fe_free_2d(cepstra);
+    cmn_live_update(cmn);
+    std::vector<mfcc_t> adapted(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
+    return adapted;
+}
+
 }  // namespace
 
 struct SttEngine::Job {
@@ -129,8 +157,8 @@ void SttEngine::worker_main(std::promise<Status> started) {
         return;
     }
     decoder.ps = *made;
-    // Cepstral mean normalisation adapts as it hears: start every utterance from the model's
-    // initial means so a result never depends on earlier requests.
+    // Cepstral mean normalisation adapts as it hears: every piece starts from the model's initial
+    // means adapted to that piece alone, so a result never depends on earlier requests.
     cmn_t* cmn = ps_get_feat(decoder.ps)->cmn_struct;
     const std::vector<mfcc_t> initial_means(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
     started.set_value(Status{});
@@ -154,7 +182,8 @@ void SttEngine::worker_main(std::promise<Status> started) {
             size_t end = std::min(samples.size(), begin + max_piece);
             if (end < samples.size()) end = quiet_cut(samples, begin, end);
             const double offset = static_cast<double>(begin) / kSampleRate;
-            cmn_live_set(cmn, initial_means.data());
+            const std::vector<mfcc_t> means = adapted_means(decoder.ps, samples.data() + begin, end - begin, initial_means);
+            cmn_live_set(cmn, means.data());
             failed = ps_start_utt(decoder.ps) < 0;
             constexpr size_t block = 4096;
             for (size_t at = begin; at < end && !failed; at += block)

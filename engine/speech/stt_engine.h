@@ -1,8 +1,9 @@
 // Speech-to-text on pocketsphinx 0.8 (the old cmd_ln API). A decoder is not thread-safe, so the
 // engine keeps a pool of worker threads, each owning one decoder; requests queue (urgent first,
 // then arrival order) and the next free worker takes the next one, so concurrent requests run
-// side by side across the pool. Each utterance is decoded as a whole (cepstral mean over the
-// whole utterance), so a result does not depend on what the decoder heard before.
+// side by side across the pool. Each piece of audio starts from cepstral means adapted to its own
+// features (never to what the decoder heard before), so a result does not depend on earlier
+// requests.
 // Long audio is cut at its quietest moments into pieces of at most `max_piece_seconds`.
 //
 // Threads: transcribe(), idle() and waiting() from any thread.
