@@ -1,27 +1,37 @@
 #include "engine/speech/tts_engine.h"
 
-#include <espeak-ng/espeak_ng.h>
-#include <espeak-ng/speak_lib.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "base/log.h"
+#include "engine/speech/tts_helper_protocol.h"
+
+extern char** environ;
 
 namespace hearth::engine::speech {
 
 namespace {
 
-// espeak-ng's state is global: one engine per process at a time.
-std::mutex g_instance_mutex;
-std::condition_variable g_instance_free;
-bool g_instance_exists = false;
-
 std::string lower(std::string text) {
     for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return text;
+}
+
+std::string beside_this_program(const char* name) {
+    std::error_code error;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+    if (error) return name;
+    return (self.parent_path() / name).string();
 }
 
 }  // namespace
@@ -34,40 +44,17 @@ struct TtsEngine::Job {
     std::promise<Status> done;
 };
 
-namespace {
-
-int synth_callback(short* wav, int count, espeak_EVENT* events) {
-    auto* job = static_cast<TtsEngine::Job*>(events ? events->user_data : nullptr);
-    if (!job) return 0;
-    if (job->stopped) return 1;
-    if (wav && count > 0 && !(*job->sink)(wav, static_cast<size_t>(count))) {
-        job->stopped = true;
-        return 1;
-    }
-    return 0;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<TtsEngine>> TtsEngine::create(TtsConfig config) {
-    {
-        std::unique_lock<std::mutex> lock(g_instance_mutex);
-        if (!g_instance_free.wait_for(lock, std::chrono::seconds(30), [] { return !g_instance_exists; }))
-            return Error::make(Errc::kUnavailable, "another text-to-speech engine is still running");
-        g_instance_exists = true;
-    }
     std::unique_ptr<TtsEngine> engine(new TtsEngine(std::move(config)));
-    std::promise<Status> started;
-    auto future = started.get_future();
-    engine->owner_ = std::thread([raw = engine.get(), promise = std::move(started)]() mutable {
-        raw->owner_main(std::move(promise));
-    });
-    HEARTH_TRY(future.get());
+    HEARTH_TRY(engine->start_helper());
     if (auto voice = engine->resolve_voice(engine->config_.default_voice); !voice.ok()) return voice.error();
+    engine->owner_ = std::thread([raw = engine.get()] { raw->owner_main(); });
     return engine;
 }
 
-TtsEngine::TtsEngine(TtsConfig config) : config_(std::move(config)) {}
+TtsEngine::TtsEngine(TtsConfig config)
+    : config_(std::move(config)),
+      helper_path_(config_.helper_path.empty() ? beside_this_program("hearth-espeak") : config_.helper_path) {}
 
 TtsEngine::~TtsEngine() {
     {
@@ -76,59 +63,86 @@ TtsEngine::~TtsEngine() {
     }
     wake_.notify_all();
     if (owner_.joinable()) owner_.join();
-    {
-        std::lock_guard<std::mutex> lock(g_instance_mutex);
-        g_instance_exists = false;
-    }
-    g_instance_free.notify_all();
+    stop_helper();
 }
 
-void TtsEngine::owner_main(std::promise<Status> started) {
-    if (!config_.data_dir.empty()) data_path_ = std::filesystem::path(config_.data_dir).parent_path().string();
-    const int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 200, data_path_.empty() ? nullptr : data_path_.c_str(), 0);
-    if (rate != kSampleRate) {
-        started.set_value(Error::make(Errc::kNotFound, "espeak-ng could not start (data folder '{}', rate {})",
-                                      config_.data_dir, rate));
-        // Nothing queues: create() fails and the engine is destroyed.
-        return;
+Status TtsEngine::start_helper() {
+    if (::access(helper_path_.c_str(), X_OK) != 0)
+        return Error::make(Errc::kNotFound, "the text-to-speech helper '{}' is missing (it is built with hearth)",
+                           helper_path_);
+    int sockets[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0)
+        return Error::make(Errc::kIo, "could not create the text-to-speech helper's socket: {}", std::strerror(errno));
+    // The helper's end becomes its fd 3; every other descriptor of this process stays closed to it.
+    int child_end = sockets[1];
+    if (child_end == 3) {
+        child_end = ::fcntl(sockets[1], F_DUPFD_CLOEXEC, 4);
+        ::close(sockets[1]);
     }
-    espeak_SetSynthCallback(synth_callback);
-    if (const espeak_VOICE** list = espeak_ListVoices(nullptr)) {
-        for (; *list; ++list) {
-            const espeak_VOICE* voice = *list;
-            if (!voice->languages || !voice->languages[0]) continue;
-            Voice entry;
-            entry.language = lower(voice->languages + 1);   // a priority byte, then the tag
-            entry.id = entry.language;
-            entry.name = voice->name ? voice->name : entry.id;
-            entry.gender = voice->gender == 1 ? "male" : voice->gender == 2 ? "female" : "";
-            if (languages_.count(entry.id) || !voice->identifier) continue;
-            languages_[entry.id] = voice->identifier;   // "gmw/en-GB-x-rp": what espeak-ng selects by
-            voices_.push_back(std::move(entry));
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, child_end, 3);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+    const std::string data_parent =
+        config_.data_dir.empty() ? "" : std::filesystem::path(config_.data_dir).parent_path().string();
+    std::string program = helper_path_;
+    char* argv[] = {program.data(), const_cast<char*>(data_parent.c_str()), nullptr};
+    pid_t pid = -1;
+    const int spawned = ::posix_spawn(&pid, helper_path_.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(child_end);
+    if (spawned != 0) {
+        ::close(sockets[0]);
+        return Error::make(Errc::kIo, "could not start the text-to-speech helper '{}': {}", helper_path_,
+                           std::strerror(spawned));
+    }
+    helper_socket_ = sockets[0];
+    helper_pid_ = pid;
+    std::vector<Voice> voices;
+    std::map<std::string, std::string> languages, variants;
+    for (;;) {
+        helper::Message type;
+        std::string payload;
+        if (!helper::recv_message(helper_socket_, type, payload)) {
+            stop_helper();
+            return Error::make(Errc::kInternal, "the text-to-speech helper '{}' stopped while starting", helper_path_);
         }
-    }
-    espeak_VOICE spec{};
-    spec.languages = "variant";
-    if (const espeak_VOICE** list = espeak_ListVoices(&spec)) {
-        for (; *list; ++list) {
-            const espeak_VOICE* voice = *list;
-            if (!voice->identifier) continue;
-            std::string name = voice->identifier;
-            if (auto slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
-            if (name.empty() || variants_.count(name)) continue;
-            variants_[name] = name;
-            Voice entry;
-            entry.id = "+" + name;
-            entry.name = voice->name ? voice->name : name;
-            entry.gender = voice->gender == 1 ? "male" : voice->gender == 2 ? "female" : "";
-            entry.variant = true;
-            voices_.push_back(std::move(entry));
+        if (type == helper::Message::kReady) break;
+        if (type == helper::Message::kFailed) {
+            stop_helper();
+            return Error::make(Errc::kNotFound, "{}", payload);
         }
+        if (type != helper::Message::kVoice) continue;
+        auto fields = helper::split_fields(payload, 6);
+        if (fields.size() != 6) continue;
+        Voice voice{fields[0], fields[1], fields[2], fields[3], fields[5] == "1"};
+        (voice.variant ? variants : languages)[voice.variant ? fields[4] : voice.id] = fields[4];
+        voices.push_back(std::move(voice));
     }
-    std::stable_sort(voices_.begin(), voices_.end(), [](const Voice& a, const Voice& b) {
-        return a.variant != b.variant ? !a.variant : a.id < b.id;
-    });
-    started.set_value(Status{});
+    if (voices_.empty()) {   // the first start; a restarted helper lists the same voices
+        std::stable_sort(voices.begin(), voices.end(), [](const Voice& a, const Voice& b) {
+            return a.variant != b.variant ? !a.variant : a.id < b.id;
+        });
+        voices_ = std::move(voices);
+        languages_ = std::move(languages);
+        variants_ = std::move(variants);
+    }
+    return {};
+}
+
+void TtsEngine::stop_helper() {
+    if (helper_socket_ >= 0) ::close(helper_socket_);   // the helper exits when its socket closes
+    helper_socket_ = -1;
+    if (helper_pid_ > 0) {
+        int status = 0;
+        ::waitpid(helper_pid_, &status, 0);
+    }
+    helper_pid_ = -1;
+}
+
+void TtsEngine::owner_main() {
     for (;;) {
         Job* job;
         {
@@ -140,21 +154,49 @@ void TtsEngine::owner_main(std::promise<Status> started) {
         }
         job->done.set_value(run_job(*job));
     }
-    espeak_Terminate();
 }
 
 Status TtsEngine::run_job(Job& job) {
+    if (helper_socket_ < 0) HEARTH_TRY(start_helper());
     const SpeechParams& params = *job.params;
-    if (espeak_SetVoiceByName(job.voice.c_str()) != EE_OK)
-        return Error::make(Errc::kInvalidArgument, "the voice '{}' could not be loaded", job.voice);
     const int wpm = static_cast<int>(std::lround(config_.words_per_minute * params.speed));
-    espeak_SetParameter(espeakRATE, std::clamp(wpm, espeakRATE_MINIMUM, espeakRATE_MAXIMUM), 0);
-    espeak_SetParameter(espeakPITCH, std::clamp(params.pitch, 0, 100), 0);
-    const espeak_ERROR error = espeak_Synth(params.text.c_str(), params.text.size() + 1, 0, POS_CHARACTER, 0,
-                                            espeakCHARS_UTF8, nullptr, &job);
-    if (job.stopped) return Error::make(Errc::kCancelled, "synthesis stopped");
-    if (error != EE_OK) return Error::make(Errc::kInternal, "espeak-ng failed to synthesize ({})", static_cast<int>(error));
-    return {};
+    const std::string rate = std::to_string(wpm), pitch = std::to_string(std::clamp(params.pitch, 0, 100));
+    auto helper_lost = [this] {
+        stop_helper();
+        return Error::make(Errc::kInternal, "the text-to-speech helper stopped; the next request starts a new one");
+    };
+    if (!helper::send_message(helper_socket_, helper::Message::kSynth,
+                              helper::join_fields({job.voice, rate, pitch, params.text})))
+        return helper_lost();
+    std::vector<int16_t> samples;
+    for (;;) {
+        helper::Message type;
+        std::string payload;
+        if (!helper::recv_message(helper_socket_, type, payload)) return helper_lost();
+        if (type == helper::Message::kSamples) {
+            if (job.stopped) continue;   // cancelled: drain until the helper says done
+            samples.resize(payload.size() / sizeof(int16_t));
+            std::memcpy(samples.data(), payload.data(), samples.size() * sizeof(int16_t));
+            if (!samples.empty() && !(*job.sink)(samples.data(), samples.size())) {
+                job.stopped = true;
+                if (!helper::send_message(helper_socket_, helper::Message::kCancel)) return helper_lost();
+            }
+            continue;
+        }
+        if (type != helper::Message::kDone || payload.size() != sizeof(uint32_t)) continue;
+        uint32_t raw = 0;
+        std::memcpy(&raw, payload.data(), sizeof raw);
+        switch (static_cast<helper::SynthOutcome>(raw)) {
+            case helper::SynthOutcome::kOk:
+                return job.stopped ? Status(Error::make(Errc::kCancelled, "synthesis stopped")) : Status{};
+            case helper::SynthOutcome::kCancelled: return Error::make(Errc::kCancelled, "synthesis stopped");
+            case helper::SynthOutcome::kVoiceFailed:
+                return Error::make(Errc::kInvalidArgument, "the voice '{}' could not be loaded", job.voice);
+            case helper::SynthOutcome::kSynthFailed: return Error::make(Errc::kInternal, "espeak-ng failed to synthesize");
+            case helper::SynthOutcome::kCrashed: return Error::make(Errc::kInternal, "espeak-ng crashed on this text");
+        }
+        return Error::make(Errc::kInternal, "the text-to-speech helper answered {}", raw);
+    }
 }
 
 Result<std::string> TtsEngine::resolve_voice(const std::string& requested) const {
@@ -170,12 +212,14 @@ Result<std::string> TtsEngine::resolve_voice(const std::string& requested) const
         return Error::make(Errc::kInvalidArgument,
                            "unknown voice '{}': no installed variant '{}' (GET /v1/audio/voices lists them)", requested,
                            variant);
-    return languages_.at(language) + (variant.empty() ? "" : "+" + variant);
+    return languages_.at(language) + (variant.empty() ? "" : "+" + variants_.at(variant));
 }
 
 Status TtsEngine::synthesize(const SpeechParams& params, const SampleSink& sink) {
     HEARTH_ASSIGN_OR_RETURN(std::string voice, resolve_voice(params.voice));
     if (params.text.empty()) return Error::make(Errc::kInvalidArgument, "the input text is empty");
+    if (params.text.size() > helper::kMaxTextBytes)
+        return Error::make(Errc::kInvalidArgument, "the input text is longer than {} bytes", helper::kMaxTextBytes);
     if (!(params.speed >= 0.25 && params.speed <= 4.0))
         return Error::make(Errc::kInvalidArgument, "speed must be between 0.25 and 4.0");
     Job job;

@@ -1,8 +1,10 @@
-// Text-to-speech on espeak-ng. espeak-ng keeps global state and is not thread-safe, so one owner
-// thread makes every espeak-ng call: requests queue (urgent first, then arrival order) and the
-// owner synthesizes them one at a time, handing 16-bit mono samples at 22,050 Hz to each
-// request's callback as they are produced. Only one TtsEngine exists at a time in a process (a
-// second one waits in create() until the first is destroyed).
+// Text-to-speech on espeak-ng, run in a helper process (apps/hearth-espeak) that forks a fresh
+// child for every synthesis: espeak-ng keeps synthesizer state in globals that carry from one text
+// to the next, so only a fresh copy of it gives the same samples for the same request every time,
+// and a crash inside it ends only that child. One owner thread talks to the helper: requests queue
+// (urgent first, then arrival order) and are spoken one at a time, 16-bit mono samples at
+// 22,050 Hz handed to each request's callback as they are produced. If the helper itself dies the
+// request fails and the next one starts a new helper.
 //
 // Threads: synthesize(), voices(), resolve_voice() and idle() from any thread; callbacks run on
 // the owner thread.
@@ -29,6 +31,7 @@ struct TtsConfig {
     std::string data_dir;                          // the espeak-ng-data folder; "" the library's default
     std::string default_voice = "en-us+klatt";
     int words_per_minute = 175;                    // at speed 1.0
+    std::string helper_path;                       // "" hearth-espeak beside the running program
 };
 
 struct SpeechParams {
@@ -71,11 +74,15 @@ public:
 
 private:
     explicit TtsEngine(TtsConfig config);
-    void owner_main(std::promise<Status> started);
+    Status start_helper();   // on the owner thread (or in create(), before it starts)
+    void stop_helper();
+    void owner_main();
     Status run_job(Job& job);
-    std::string data_path_;   // the folder holding espeak-ng-data ("" the default)
 
     TtsConfig config_;
+    std::string helper_path_;
+    int helper_socket_ = -1;
+    int helper_pid_ = -1;
     std::vector<Voice> voices_;
     std::map<std::string, std::string> languages_;   // id -> espeak-ng voice identifier
     std::map<std::string, std::string> variants_;    // "klatt" -> "klatt"

@@ -2,7 +2,13 @@
 // format decodes back to the expected duration and rate, bad audio is refused clearly.
 #include <gtest/gtest.h>
 
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "engine/speech/audio.h"
@@ -51,6 +57,124 @@ TEST(TtsEngine, SpeedAndVoiceChangeTheAudio) {
     ASSERT_GT(normal.size(), static_cast<size_t>(TtsEngine::kSampleRate));
     EXPECT_LT(fast.size(), normal.size() * 3 / 4);
     EXPECT_NE(speak("The quick brown fox.", "en-gb"), speak("The quick brown fox."));
+}
+
+// espeak-ng carries synthesizer state from one text to the next; the helper's fresh child per
+// synthesis makes the same request give the same samples whatever was spoken before.
+TEST(TtsEngine, TheSameRequestGivesTheSameSamples) {
+    const std::string text = "She sells sea shells by the sea shore.";
+    const auto first = speak(text);
+    ASSERT_GT(first.size(), 1000u);
+    speak("Something else entirely, in another voice.", "en-gb+f3", 1.5);
+    EXPECT_EQ(speak(text), first);
+    EXPECT_EQ(speak(text), first);
+}
+
+// Requests from many threads at once, each with its own text, voice, speed and pitch, give exactly
+// the samples they give one at a time: they never see each other's settings or state.
+TEST(TtsEngine, ParallelRequestsEqualSequentialOnes) {
+    struct Case {
+        std::string text, voice;
+        double speed;
+        int pitch;
+    };
+    const std::vector<Case> cases = {
+        {"The meeting starts in ten minutes.", "", 1.0, 50},
+        {"Guten Morgen, wie geht es dir?", "de", 1.0, 50},
+        {"Please call me when you get home.", "en-gb+f3", 1.5, 70},
+        {"The red car is parked outside the house.", "en-us+klatt2", 0.8, 30},
+        {"Bonjour tout le monde.", "fr-fr+m3", 1.2, 50},
+        {"Dinner will be ready in an hour.", "en-us", 2.0, 90},
+    };
+    auto run = [&](const Case& item) {
+        SpeechParams params;
+        params.text = item.text;
+        params.voice = item.voice;
+        params.speed = item.speed;
+        params.pitch = item.pitch;
+        auto samples = engine().synthesize_all(params);
+        EXPECT_TRUE(samples.ok()) << samples.error().message;
+        return samples.ok() ? *samples : std::vector<int16_t>{};
+    };
+    std::vector<std::vector<int16_t>> sequential;
+    for (const Case& item : cases) sequential.push_back(run(item));
+    constexpr int kRounds = 3;
+    std::vector<std::vector<int16_t>> parallel(cases.size() * kRounds);
+    std::vector<std::thread> threads;
+    for (size_t idx = 0; idx < parallel.size(); ++idx)
+        threads.emplace_back([&, idx] { parallel[idx] = run(cases[idx % cases.size()]); });
+    for (std::thread& thread : threads) thread.join();
+    for (size_t idx = 0; idx < parallel.size(); ++idx) {
+        ASSERT_FALSE(sequential[idx % cases.size()].empty());
+        EXPECT_EQ(parallel[idx], sequential[idx % cases.size()]) << "request " << idx << ": " << cases[idx % cases.size()].text;
+    }
+}
+
+TEST(TtsEngine, AStoppedSynthesisEndsAndTheNextIsWhole) {
+    const std::string text = "This sentence is long enough to arrive in several pieces of audio, one after another.";
+    const auto whole = speak(text);
+    SpeechParams params;
+    params.text = text;
+    size_t received = 0;
+    const Status stopped = engine().synthesize(params, [&](const int16_t*, size_t count) {
+        received += count;
+        return false;
+    });
+    EXPECT_EQ(stopped.error().code, Errc::kCancelled);
+    EXPECT_LT(received, whole.size());
+    EXPECT_EQ(speak(text), whole);
+}
+
+// The pids of this process's children running `name`.
+std::vector<pid_t> children_named(const std::string& name) {
+    std::vector<pid_t> out;
+    DIR* proc = opendir("/proc");
+    if (!proc) return out;
+    while (dirent* entry = readdir(proc)) {
+        const pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+        if (pid <= 0) continue;
+        std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+        std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+        const auto open = stat.find('('), close = stat.rfind(')');
+        if (open == std::string::npos || close == std::string::npos) continue;
+        std::istringstream rest(stat.substr(close + 2));
+        char state;
+        pid_t parent = 0;
+        rest >> state >> parent;
+        if (parent == getpid() && stat.substr(open + 1, close - open - 1) == name) out.push_back(pid);
+    }
+    closedir(proc);
+    return out;
+}
+
+TEST(TtsEngine, AKilledHelperFailsOneRequestAndTheNextStartsAnother) {
+    auto created = TtsEngine::create(TtsConfig{});
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    TtsEngine& own = **created;
+    SpeechParams params;
+    params.text = "Before and after.";
+    auto before = own.synthesize_all(params);
+    ASSERT_TRUE(before.ok());
+    const auto helpers_before = children_named("hearth-espeak");
+    ASSERT_FALSE(helpers_before.empty());
+    for (pid_t pid : helpers_before) kill(pid, SIGKILL);
+    auto lost = own.synthesize_all(params);
+    ASSERT_FALSE(lost.ok());
+    EXPECT_EQ(lost.error().code, Errc::kInternal);
+    EXPECT_NE(lost.error().message.find("helper stopped"), std::string::npos) << lost.error().message;
+    (void)engine().synthesize_all(params);   // the shared engine's helper was killed too
+    auto after = own.synthesize_all(params);
+    ASSERT_TRUE(after.ok()) << after.error().message;
+    EXPECT_EQ(*after, *before);
+}
+
+TEST(TtsEngine, AMissingHelperIsAClearError) {
+    TtsConfig config;
+    config.helper_path = "/nonexistent/hearth-espeak";
+    auto created = TtsEngine::create(config);
+    ASSERT_FALSE(created.ok());
+    EXPECT_EQ(created.error().code, Errc::kNotFound);
+    EXPECT_NE(created.error().message.find("/nonexistent/hearth-espeak"), std::string::npos);
 }
 
 TEST(AudioFormats, EveryFormatDecodesBackToItsDurationAndRate) {

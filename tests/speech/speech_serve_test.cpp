@@ -137,6 +137,36 @@ TEST(SpeechServe, EveryFormatDecodesBack) {
     EXPECT_EQ(static_cast<int64_t>(pcm.body.size()), reference->frames() * 2);
 }
 
+// Concurrent clients get exactly the bytes they get one at a time: the speech engine serializes
+// synthesis and every synthesis starts from espeak-ng's pristine state.
+TEST(SpeechServe, ParallelSpeechEqualsSequentialSpeech) {
+    ASSERT_NE(server().port, 0);
+    const std::vector<json> requests = {
+        {{"input", "The meeting starts in ten minutes."}, {"response_format", "pcm"}},
+        {{"input", "Please call me when you get home."}, {"voice", "en-gb+f3"}, {"speed", 1.5}, {"response_format", "pcm"}},
+        {{"input", "Guten Morgen."}, {"voice", "de"}, {"response_format", "wav"}},
+        {{"input", "The red car is parked outside."}, {"voice", "en-us+klatt2"}, {"pitch", 20}, {"response_format", "flac"}},
+    };
+    std::vector<std::string> sequential;
+    for (const json& request : requests) {
+        auto response = speak(request);
+        ASSERT_EQ(response.status, 200) << response.body;
+        sequential.push_back(response.body);
+    }
+    constexpr size_t kRounds = 3;
+    std::vector<test::HttpResult> parallel(requests.size() * kRounds);
+    std::vector<std::thread> clients;
+    for (size_t idx = 0; idx < parallel.size(); ++idx)
+        clients.emplace_back([&, idx] { parallel[idx] = speak(requests[idx % requests.size()]); });
+    for (std::thread& client : clients) client.join();
+    for (size_t idx = 0; idx < parallel.size(); ++idx) {
+        ASSERT_EQ(parallel[idx].status, 200) << parallel[idx].body;
+        EXPECT_TRUE(parallel[idx].body == sequential[idx % requests.size()])
+            << "request " << idx << ": " << requests[idx % requests.size()].dump() << ", " << parallel[idx].body.size()
+            << " bytes vs " << sequential[idx % requests.size()].size();
+    }
+}
+
 TEST(SpeechServe, TranscriptionRoundTripInEveryResponseFormat) {
     ASSERT_NE(server().port, 0);
     auto audio = speak({{"input", "The weather is nice today."}, {"response_format", "flac"}});
