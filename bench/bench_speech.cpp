@@ -1,6 +1,7 @@
 // Speech throughput: text-to-speech speed (seconds of audio per second of synthesis) and the
 // recognizer's real-time factor (decode time / audio length) and throughput at 1, 2 and 4
-// concurrent requests over a pool of 4 decoders (more requests than cores queue).
+// concurrent requests over a pool of 4 decoders (more requests than cores queue), with how many
+// requests the batching window started together.
 //
 //   build/release/bin/bench_speech
 #include <fmt/core.h>
@@ -65,6 +66,7 @@ int main() {
                clip_seconds, config.n_decoders, std::thread::hardware_concurrency());
     for (int concurrency : {1, 2, 4}) {
         const int passes = 2;
+        const SttBatchStats before = (*stt)->batch_stats();
         const auto start = Clock::now();
         std::vector<std::thread> threads;
         for (int client = 0; client < concurrency; ++client)
@@ -80,6 +82,11 @@ int main() {
                    "real-time factor {:.3f} (wall / audio), {:.1f}x real time aggregate\n",
                    concurrency, requests, total_audio, elapsed, requests / elapsed, elapsed / total_audio,
                    total_audio / elapsed);
+        const SttBatchStats after = (*stt)->batch_stats();
+        const int64_t batches = after.batches - before.batches;
+        fmt::print("stt  concurrency {}: {} batches, {:.2f} requests per batch (window {} ms)\n", concurrency, batches,
+                   batches ? static_cast<double>(after.requests - before.requests) / batches : 0.0,
+                   config.batch_window_ms);
     }
     return 0;
 }

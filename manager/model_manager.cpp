@@ -280,6 +280,7 @@ Result<std::shared_ptr<LoadedModel>> ModelManager::load_speech(Slot& slot) {
         engine::speech::SttConfig config;
         config.model_dir = entry.path;
         config.n_decoders = std::max(1, config_.stt_decoders);
+        config.batch_window_ms = std::max(0, config_.stt_batch_window_ms);
         HEARTH_ASSIGN_OR_RETURN(loaded->stt, engine::speech::SttEngine::create(config));
     }
     log::info("loaded {} model '{}' in {:.2f} s ({})", entry.kind, entry.id,

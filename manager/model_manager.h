@@ -41,6 +41,7 @@ struct ManagerConfig {
     int64_t keep_alive_ms = 5 * 60 * 1000;  // default for idle models; -1: never unload
     std::chrono::milliseconds aging{2000};  // a waiting request gains one priority level per interval
     int32_t stt_decoders = 2;              // speech recognizer decoders (one worker thread each)
+    int32_t stt_batch_window_ms = 5;       // transcriptions arriving this close start together
 };
 
 enum class ResidencyState { kAvailable, kLoading, kLoaded, kFailed };

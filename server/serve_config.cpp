@@ -139,6 +139,9 @@ std::vector<ServeOption> make_options() {
     options.push_back(typed_option("--stt-decoders", "stt_decoders",
                                    "Speech recognizer decoders (concurrent transcriptions)", 1, 64,
                                    &ServeConfig::stt_decoders));
+    options.push_back(typed_option("--stt-batch-window-ms", "stt_batch_window_ms",
+                                   "Transcriptions arriving within this many ms of the first start together", 0,
+                                   10000, &ServeConfig::stt_batch_window_ms));
     options.push_back(typed_option("--keep-alive", "keep_alive", "Seconds an idle model stays loaded (-1: forever)",
                                    -1, int64_t{1} << 40, &ServeConfig::keep_alive_seconds));
     options.push_back(typed_option("--memory-budget-mb", "memory_budget_mb", "Memory for models, MiB (0: 75% of RAM)",

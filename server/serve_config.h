@@ -31,6 +31,7 @@ struct ServeConfig {
     int32_t max_queued = 256;                    // generation requests waiting across models
     int64_t max_audio_seconds = 1800;            // longest audio a transcription accepts
     int32_t stt_decoders = 2;                    // speech recognizer decoders (worker threads)
+    int32_t stt_batch_window_ms = 5;             // transcriptions arriving this close start together
     int64_t keep_alive_seconds = 300;            // idle models unload after this (-1 never)
     uint64_t memory_budget_mb = 0;               // 0: 75% of physical memory
     std::chrono::milliseconds drain_timeout{10'000};

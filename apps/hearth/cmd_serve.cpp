@@ -52,6 +52,7 @@ Result<serving::ServiceConfig> service_config(const server::ServeConfig& config)
         return Error::make(Errc::kNotFound, "no models to serve: pass --models DIR (a folder of .gguf files)");
     out.max_audio_seconds = static_cast<double>(config.max_audio_seconds);
     out.manager.stt_decoders = config.stt_decoders;
+    out.manager.stt_batch_window_ms = config.stt_batch_window_ms;
     out.manager.n_threads = config.threads;
     out.manager.n_ctx = config.ctx;
     out.manager.n_parallel = config.parallel;

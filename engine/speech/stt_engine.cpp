@@ -163,14 +163,8 @@ void SttEngine::worker_main(std::promise<Status> started) {
     const std::vector<mfcc_t> initial_means(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
     started.set_value(Status{});
     for (;;) {
-        Job* job;
-        {
-            std::unique_lock<std::mutex> lock(mutex_);
-            wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-            if (queue_.empty()) return;
-            job = queue_.begin()->second;
-            queue_.erase(queue_.begin());
-        }
+        Job* job = take_job();
+        if (!job) return;
         const std::vector<int16_t>& samples = job->samples;
         Transcript transcript;
         transcript.duration = static_cast<double>(samples.size()) / kSampleRate;
@@ -220,6 +214,46 @@ void SttEngine::worker_main(std::promise<Status> started) {
     }
 }
 
+SttEngine::Job* SttEngine::take_job() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ++idle_;
+    for (;;) {
+        if (released_ > 0 && !queue_.empty()) {
+            --released_;
+            break;
+        }
+        if (queue_.empty()) {
+            if (stop_) {
+                --idle_;
+                return nullptr;
+            }
+            wake_.wait(lock);
+            continue;
+        }
+        // Every queued request is unreleased here: release them once as many wait as decoders are
+        // idle, or once the first has waited the window (or at shutdown).
+        const auto deadline = window_start_ + std::chrono::milliseconds(config_.batch_window_ms);
+        if (queue_.size() >= static_cast<size_t>(idle_) || stop_ || std::chrono::steady_clock::now() >= deadline) {
+            released_ = std::min(queue_.size(), static_cast<size_t>(idle_));
+            ++batch_stats_.batches;
+            batch_stats_.requests += static_cast<int64_t>(released_);
+            batch_stats_.largest = std::max(batch_stats_.largest, static_cast<int64_t>(released_));
+            wake_.notify_all();
+            continue;
+        }
+        wake_.wait_until(lock, deadline);
+    }
+    --idle_;
+    Job* job = queue_.begin()->second;
+    queue_.erase(queue_.begin());
+    return job;
+}
+
+SttBatchStats SttEngine::batch_stats() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return batch_stats_;
+}
+
 Result<Transcript> SttEngine::transcribe(std::vector<int16_t> samples, int priority) {
     if (samples.empty()) return Error::make(Errc::kInvalidArgument, "the audio has no samples");
     Job job;
@@ -232,9 +266,10 @@ Result<Transcript> SttEngine::transcribe(std::vector<int16_t> samples, int prior
             busy_.fetch_sub(1);
             return Error::make(Errc::kUnavailable, "the speech recognizer is stopping");
         }
+        if (queue_.size() == released_) window_start_ = std::chrono::steady_clock::now();   // opens a window
         queue_.emplace(std::make_pair(std::clamp(priority, 0, 3), next_seq_++), &job);
     }
-    wake_.notify_one();
+    wake_.notify_all();
     Result<Transcript> result = future.get();
     busy_.fetch_sub(1);
     return result;

@@ -13,6 +13,7 @@
 
 #include "engine/speech/audio.h"
 #include "engine/speech/audio_encoder.h"
+#include "engine/speech/stt_engine.h"
 #include "engine/speech/tts_engine.h"
 
 namespace hearth::engine::speech {
@@ -175,6 +176,64 @@ TEST(TtsEngine, AMissingHelperIsAClearError) {
     ASSERT_FALSE(created.ok());
     EXPECT_EQ(created.error().code, Errc::kNotFound);
     EXPECT_NE(created.error().message.find("/nonexistent/hearth-espeak"), std::string::npos);
+}
+
+std::vector<int16_t> speech_at_16k(const std::string& text) {
+    const auto samples = speak(text);
+    auto pcm = resample_pcm16(samples, TtsEngine::kSampleRate, SttEngine::kSampleRate);
+    EXPECT_TRUE(pcm.ok());
+    return pcm.ok() ? *pcm : std::vector<int16_t>{};
+}
+
+// Requests that arrive together while decoders are idle start together: with four idle decoders
+// four concurrent requests are released as one batch (at once, not after the window), and each
+// is recognized the same.
+TEST(SttEngine, ConcurrentRequestsStartAsOneBatch) {
+    SttConfig config;
+    config.n_decoders = 4;
+    config.batch_window_ms = 2000;   // only a broken release would wait this long
+    auto created = SttEngine::create(config);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    SttEngine& stt = **created;
+    const auto clip = speech_at_16k("The meeting starts in ten minutes.");
+    std::vector<std::string> texts(4);
+    std::vector<std::thread> clients;
+    for (size_t idx = 0; idx < texts.size(); ++idx)
+        clients.emplace_back([&, idx] {
+            auto result = stt.transcribe(clip);
+            texts[idx] = result.ok() ? result->text : result.error().message;
+        });
+    for (std::thread& client : clients) client.join();
+    for (const std::string& text : texts) EXPECT_EQ(text, "the meeting starts in ten minutes");
+    const SttBatchStats stats = stt.batch_stats();
+    EXPECT_EQ(stats.batches, 1);
+    EXPECT_EQ(stats.requests, 4);
+    EXPECT_EQ(stats.largest, 4);
+}
+
+// More requests than decoders: the first batch fills the idle decoders, the rest start as decoders
+// come free, and every request is answered.
+TEST(SttEngine, RequestsBeyondThePoolWaitForAFreeDecoder) {
+    SttConfig config;
+    config.n_decoders = 2;
+    config.batch_window_ms = 20;
+    auto created = SttEngine::create(config);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    SttEngine& stt = **created;
+    const auto clip = speech_at_16k("It will rain tomorrow afternoon.");
+    std::vector<std::string> texts(5);
+    std::vector<std::thread> clients;
+    for (size_t idx = 0; idx < texts.size(); ++idx)
+        clients.emplace_back([&, idx] {
+            auto result = stt.transcribe(clip, static_cast<int>(idx % 4));
+            texts[idx] = result.ok() ? result->text : result.error().message;
+        });
+    for (std::thread& client : clients) client.join();
+    for (const std::string& text : texts) EXPECT_EQ(text, texts[0]);
+    EXPECT_NE(texts[0].find("rain tomorrow"), std::string::npos) << texts[0];
+    const SttBatchStats stats = stt.batch_stats();
+    EXPECT_EQ(stats.requests, 5);
+    EXPECT_LE(stats.largest, 2);
 }
 
 TEST(AudioFormats, EveryFormatDecodesBackToItsDurationAndRate) {
