@@ -6,6 +6,7 @@
 //   build/release/bin/bench_speech
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -44,6 +45,25 @@ int main() {
     const double tts_seconds = std::chrono::duration<double>(Clock::now() - tts_start).count();
     fmt::print("tts  voice {}: {:.1f} s of audio in {:.2f} s: {:.0f}x real time\n", TtsConfig{}.default_voice,
                audio_seconds, tts_seconds, audio_seconds / tts_seconds);
+
+    // Time to the first samples of a short sentence: what a streaming client waits before audio
+    // starts (it includes the helper's fork of a fresh espeak-ng child).
+    std::vector<double> first_ms;
+    for (int round = 0; round < 21; ++round) {
+        SpeechParams params;
+        params.text = "Good morning.";
+        const auto start = Clock::now();
+        bool first = true;
+        const auto status = (*tts)->synthesize(params, [&](const int16_t*, size_t) {
+            if (first) first_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+            first = false;
+            return true;
+        });
+        if (!status.ok()) return 1;
+    }
+    std::sort(first_ms.begin(), first_ms.end());
+    fmt::print("tts  first samples of a short sentence after {:.2f} ms (median of {})\n", first_ms[first_ms.size() / 2],
+               first_ms.size());
 
     std::vector<std::vector<int16_t>> inputs;
     double clip_seconds = 0.0;
