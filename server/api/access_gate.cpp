@@ -97,7 +97,7 @@ Authorization AccessGate::refuse(const HttpRequest& request, const access::Princ
     event.outcome = access::Outcome::kDenied;
     event.detail = error.message;
     record(event);
-    return Authorization{std::move(error), {}, {}};
+    return Authorization{std::move(error), {}, {}, {}};
 }
 
 void AccessGate::record_rate_limited(const HttpRequest& request, const access::Principal& who, const std::string& why) {
@@ -155,7 +155,7 @@ Authorization AccessGate::authorize(const HttpRequest& request, const std::strin
         const std::string why = fmt::format("too many failed authentication attempts from {}; retry in {} s",
                                             client, blocked);
         record_rate_limited(request, nobody, why);
-        return Authorization{Error{Errc::kResourceExhausted, why}, {{"Retry-After", std::to_string(blocked)}}, {}};
+        return Authorization{Error{Errc::kResourceExhausted, why}, {{"Retry-After", std::to_string(blocked)}}, {}, {}};
     }
 
     auto identified = identify(request);
@@ -183,7 +183,7 @@ Authorization AccessGate::authorize(const HttpRequest& request, const std::strin
                                             decision.refused_by, decision.retry_after_seconds);
         record_rate_limited(request, who, why);
         headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
-        return Authorization{Error{Errc::kResourceExhausted, why}, std::move(headers), {}};
+        return Authorization{Error{Errc::kResourceExhausted, why}, std::move(headers), {}, {}};
     }
 
     auto slot = concurrency_.enter(who.key_id, who.limits.max_concurrent);
@@ -192,11 +192,14 @@ Authorization AccessGate::authorize(const HttpRequest& request, const std::strin
         const std::string why = fmt::format("key '{}': {}", who.name, slot.error().message);
         record_rate_limited(request, who, why);
         headers.emplace_back("Retry-After", "1");
-        return Authorization{Error{Errc::kResourceExhausted, why}, std::move(headers), {}};
+        return Authorization{Error{Errc::kResourceExhausted, why}, std::move(headers), {}, {}};
     }
 
     Authorization granted;
     granted.headers = std::move(headers);
+    granted.caller = who.key_id > 0 ? "key:" + std::to_string(who.key_id) : who.name;
+    // Operators and admins may cancel anyone's request; everyone else only their own.
+    granted.cancels_any = access::allowed(who.role, access::Resource::kModels, access::Access::kReadWrite);
     // Changes to models, plugins and settings are audited when their outcome is known; key
     // changes are recorded by the key store itself, in the change's own transaction.
     const bool audited = rule.needs == access::Access::kReadWrite && rule.resource != access::Resource::kInference &&

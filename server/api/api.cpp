@@ -82,6 +82,7 @@ Reply Api::handle(HttpRequest&& request) {
         reply = refusal_response(auth);
     } else {
         if (auth.on_finish) record->set_on_finish(std::move(auth.on_finish));
+        record->set_caller(std::move(auth.caller), auth.cancels_any);
         try {
             reply = match.route->handler(request, match.params, record);
         } catch (const std::exception& error) {

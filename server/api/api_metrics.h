@@ -46,6 +46,13 @@ public:
     // Runs once, on the thread that finishes the record (or destroys it unfinished, as 500),
     // with the status and the tokens used: the access gate settles quotas and audits here.
     void set_on_finish(std::function<void(int status, int64_t tokens)> on_finish) { on_finish_ = std::move(on_finish); }
+    // Set before the handler runs (Authorization::caller, ::cancels_any).
+    void set_caller(std::string caller, bool cancels_any) {
+        caller_ = std::move(caller);
+        cancels_any_ = cancels_any;
+    }
+    const std::string& caller() const { return caller_; }
+    bool cancels_any() const { return cancels_any_; }
     const std::string& route() const { return route_; }
     Clock::time_point start() const { return start_; }
     ApiMetrics& metrics() { return metrics_; }
@@ -57,6 +64,8 @@ private:
     std::atomic<bool> finished_{false};
     std::atomic<int64_t> tokens_{0};
     std::function<void(int, int64_t)> on_finish_;   // set before the handler runs
+    std::string caller_;
+    bool cancels_any_ = true;
 };
 
 }  // namespace hearth::server::api

@@ -24,6 +24,10 @@ struct Authorization {
     // chunk; unfinished: 500) with the status and the tokens used. It holds what must live as
     // long as the request (a concurrency slot).
     std::function<void(int status, int64_t tokens)> on_finish;
+    // Who is calling ("key:7", "anonymous"; "" when no access control identified anyone) and
+    // whether they may cancel other callers' requests (DELETE /api/requests/{id}).
+    std::string caller;
+    bool cancels_any = true;
 };
 
 class Authorizer {

@@ -31,6 +31,22 @@ bool CancelRegistry::take(serving::RequestId id) {
     return ids_.erase(id) > 0;
 }
 
+void CancelRegistry::own(serving::RequestId id, const std::string& caller) {
+    std::lock_guard lock(mutex_);
+    owners_[id] = caller;
+}
+
+void CancelRegistry::forget(serving::RequestId id) {
+    std::lock_guard lock(mutex_);
+    owners_.erase(id);
+}
+
+bool CancelRegistry::owned_by(serving::RequestId id, const std::string& caller) {
+    std::lock_guard lock(mutex_);
+    auto it = owners_.find(id);
+    return it != owners_.end() && it->second == caller;
+}
+
 namespace {
 
 // Receives one request's events on engine threads; writes the stream or completes the response.
@@ -55,6 +71,9 @@ public:
     void set_id(serving::RequestId id) {
         std::lock_guard lock(mutex_);
         id_ = id;
+        // Under the sink's lock: a generation that already ended is not recorded (nothing would
+        // forget it).
+        if (cancels_ && !done_) cancels_->own(id, record_->caller());
     }
 
     void on_token(const serving::TokenEvent& event) override {
@@ -107,6 +126,7 @@ private:
 
     void finalize_locked() {
         done_ = true;
+        if (cancels_ && id_ != 0) cancels_->forget(id_);
         const serving::Usage usage = total_usage(usages_);
         ApiMetrics& metrics = record_->metrics();
         metrics.prompt_tokens.with({model_}).inc(usage.prompt_tokens);

@@ -51,10 +51,16 @@ public:
     void add(serving::RequestId id);
     // True (once) when `id` was cancelled through the API.
     bool take(serving::RequestId id);
+    // Who started each running generation (RequestRecord::caller), so that a caller may cancel
+    // only their own: own() when it is submitted, forget() when it ends.
+    void own(serving::RequestId id, const std::string& caller);
+    void forget(serving::RequestId id);
+    bool owned_by(serving::RequestId id, const std::string& caller);
 
 private:
     std::mutex mutex_;
     std::unordered_set<serving::RequestId> ids_;
+    std::unordered_map<serving::RequestId, std::string> owners_;
 };
 
 struct GenerationOptions {

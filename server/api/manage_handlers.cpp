@@ -102,13 +102,17 @@ std::string render_stats(const serving::SystemStats& stats) {
                         {"cancelled", queue.cancelled}}}});
 }
 
-HttpResponse cancel(Context& context, const std::string& text) {
+HttpResponse cancel(Context& context, const std::string& text, const RequestRecord& caller) {
     serving::RequestId id = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
     if (error != std::errc() || end != text.data() + text.size() || id == 0)
         return error_response(ApiError::invalid(
             fmt::format("'{}' is not a request id (the X-Request-Id of a generation response)", text), "id",
             "invalid_value"));
+    // Someone else's request is answered like an unknown one: ids say nothing about other callers.
+    if (!caller.cancels_any() && !context.cancels.owned_by(id, caller.caller()))
+        return error_response(
+            ApiError::not_found(fmt::format("request {} is unknown or has already finished", id), "request_not_found"));
     // Recorded first: the request may finish (as cancelled) before cancel() returns.
     context.cancels.add(id);
     if (Status cancelled = context.service.cancel(id); !cancelled.ok()) {
@@ -145,9 +149,10 @@ void add_manage_routes(Router& router, Context& context) {
         ctx->service.cleanup();
         return json_response(render_stats(ctx->service.system_stats()));
     });
-    router.add("DELETE", "/api/requests/{id}", [ctx](const HttpRequest&, const RouteParams& params, auto) -> Reply {
-        return cancel(*ctx, params.id);
-    });
+    router.add("DELETE", "/api/requests/{id}",
+               [ctx](const HttpRequest&, const RouteParams& params, std::shared_ptr<RequestRecord> record) -> Reply {
+                   return cancel(*ctx, params.id, *record);
+               });
 }
 
 }  // namespace hearth::server::api

@@ -37,6 +37,8 @@ RouteAccess route_access(std::string_view method, std::string_view pattern) {
                              "/api/embed", "/api/embeddings", "/tokenize", "/detokenize", "/apply-template"}) ||
         starts_with_any(pattern, {"/v1/audio/", "/v1/images/", "/v1/rerank"}))
         return {false, Resource::kInference, Access::kReadWrite, RouteClass::kInference};
+    // Cancelling a generation: a caller's own (the handler checks whose), anyone's for operators.
+    if (pattern == "/api/requests/{id}") return {false, Resource::kInference, Access::kReadWrite, RouteClass::kStatus};
     if (starts_with_any(pattern, {"/v1/batches", "/v1/batch"}))
         return {false, Resource::kInference, Access::kReadWrite, RouteClass::kBatch};
     // Model listings (Ollama's /api/show is a POST that only reads).

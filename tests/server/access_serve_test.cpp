@@ -101,9 +101,14 @@ protected:
         dir_ = new test::TempDir();
         std::filesystem::create_directories(dir_->file("models"));
         ASSERT_EQ(test::generate_model(dir_->file("models/tiny.gguf"), "--arch llama --ctx 512 --n-layer 1 --seed 1"), "");
+        // Slow enough (a few ms a token) that a streamed generation is still running when a test
+        // cancels it.
+        ASSERT_EQ(test::generate_model(dir_->file("models/slow.gguf"),
+                                       "--arch llama --ctx 1024 --n-layer 4 --n-embd 512 --n-ff 1024 --seed 4"),
+                  "");
         server_ = new Server(std::string("HEARTH_ADMIN_KEY=") + kAdminKey,
                              "--models " + dir_->file("models") + " --data-dir " + dir_->file("data") +
-                                 " --builtin-model '' --require-auth --auth-failures-per-minute 100000 --ctx 128 -t 1"
+                                 " --builtin-model '' --require-auth --auth-failures-per-minute 100000 --ctx 1024 -t 1"
                                  " --cors-origins https://app.example",
                              dir_->file("serve.log"));
         ASSERT_NE(server_->port(), 0) << server_->log();
@@ -205,6 +210,46 @@ TEST_F(AccessServeTest, EveryCellOfThePermissionMatrix) {
     EXPECT_EQ(call("GET", "/v1/models", "", "", {{"Authorization", "Bearer " + keys_["user"]}, {"x-api-key", kAdminKey}})
                   .status,
               401);
+}
+
+// DELETE /api/requests/{id}: a caller cancels their own generations; someone else's is answered
+// as unknown (404, ids say nothing about other callers); operators and admins cancel anyone's;
+// guests may not cancel.
+TEST_F(AccessServeTest, CallersCancelTheirOwnRequestsOperatorsAnyones) {
+    const std::string other_user = create_key("k-user-cancel", "user", "");
+    auto start = [](test::HttpConnection& stream, const std::string& key) {
+        EXPECT_TRUE(stream.send_request(
+            "POST", "/v1/completions",
+            R"({"model":"slow","prompt":"Once upon a time","max_tokens":1000,"stream":true,"ignore_eos":true})",
+            bearer(key)));
+        test::HttpResult head = stream.read_head();
+        EXPECT_EQ(head.status, 200);
+        EXPECT_TRUE(stream.read_chunk().has_value());   // generating
+        return head.headers["x-request-id"];
+    };
+    auto last_event = [](test::HttpConnection& stream) {
+        std::string body;
+        while (auto chunk = stream.read_chunk()) body += *chunk;
+        const auto events = test::sse_events(body);
+        return events.empty() ? std::string() : events.back();
+    };
+    test::HttpConnection mine(server_->port());
+    const std::string id = start(mine, keys_["user"]);
+    ASSERT_FALSE(id.empty());
+    auto not_theirs = call("DELETE", "/api/requests/" + id, other_user);
+    EXPECT_EQ(not_theirs.status, 404) << not_theirs.body;
+    EXPECT_EQ(call("DELETE", "/api/requests/" + id, keys_["guest"]).status, 403);
+    auto own = call("DELETE", "/api/requests/" + id, keys_["user"]);
+    EXPECT_EQ(own.status, 200) << own.body;
+    EXPECT_NE(last_event(mine).find("was cancelled (DELETE /api/requests/" + id + ")"), std::string::npos);
+
+    for (const char* role : {"operator", "admin"}) {
+        test::HttpConnection theirs(server_->port());
+        const std::string other_id = start(theirs, other_user);
+        auto by_role = call("DELETE", "/api/requests/" + other_id, keys_[role]);
+        EXPECT_EQ(by_role.status, 200) << role << ": " << by_role.body;
+        EXPECT_NE(last_event(theirs).find("was cancelled"), std::string::npos) << role;
+    }
 }
 
 TEST_F(AccessServeTest, WebSocketFeedNeedsAKey) {

@@ -372,7 +372,7 @@ TEST_F(ApiTest, LiveMetricsFeedReportsStatusAndGenerationRate) {
 class DenyAll : public Authorizer {
 public:
     Authorization authorize(const HttpRequest&, const std::string& route) override {
-        return {Error::make(Errc::kUnauthenticated, "no API key for {}", route), {}, {}};
+        return {Error::make(Errc::kUnauthenticated, "no API key for {}", route), {}, {}, {}};
     }
 };
 

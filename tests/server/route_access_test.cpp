@@ -24,6 +24,8 @@ TEST(RouteAccess, EveryRegisteredRouteIsClassified) {
     add_openai_routes(router, context);
     add_ollama_routes(router, context);
     add_native_routes(router, context);
+    add_manage_routes(router, context);
+    add_audio_routes(router, context);
     ASSERT_GT(router.routes().size(), 10u);
     for (const Route& route : router.routes())
         EXPECT_TRUE(route_access(route.method, route.pattern).classified) << route.method << " " << route.pattern;
@@ -53,6 +55,10 @@ TEST(RouteAccess, RepresentativeRoutes) {
         {"GET", "/api/audit", Resource::kSystem, Access::kRead, RouteClass::kAdmin},
         {"GET", "/metrics", Resource::kMonitoring, Access::kRead, RouteClass::kStatus},
         {"GET", "/api/system/status", Resource::kMonitoring, Access::kRead, RouteClass::kStatus},
+        {"POST", "/api/models/{id}/load", Resource::kModels, Access::kReadWrite, RouteClass::kAdmin},
+        {"POST", "/api/system/cleanup", Resource::kMonitoring, Access::kReadWrite, RouteClass::kAdmin},
+        // Users cancel their own generations; the handler checks whose it is.
+        {"DELETE", "/api/requests/{id}", Resource::kInference, Access::kReadWrite, RouteClass::kStatus},
     };
     for (const Row& row : rows) {
         const RouteAccess got = route_access(row.method, row.pattern);
