@@ -234,6 +234,14 @@ TEST(SttEngine, RequestsBeyondThePoolWaitForAFreeDecoder) {
     const SttBatchStats stats = stt.batch_stats();
     EXPECT_EQ(stats.requests, 5);
     EXPECT_LE(stats.largest, 2);
+    // The same engine, asked again: word timestamps stay inside the audio (each request's frames
+    // counted from its own start).
+    auto again = stt.transcribe(clip);
+    ASSERT_TRUE(again.ok());
+    ASSERT_FALSE(again->segments.empty());
+    const double seconds = static_cast<double>(clip.size()) / SttEngine::kSampleRate;
+    EXPECT_LT(again->segments.front().start, 0.5);
+    EXPECT_LE(again->segments.back().end, seconds + 0.02);
 }
 
 TEST(AudioFormats, EveryFormatDecodesBackToItsDurationAndRate) {
