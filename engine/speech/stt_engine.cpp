@@ -139,7 +139,7 @@ Result<std::unique_ptr<SttEngine>> SttEngine::create(SttConfig config) {
     return engine;
 }
 
-SttEngine::SttEngine(SttConfig config) : config_(std::move(config)) {}
+SttEngine::SttEngine(SttConfig config) : config_(std::move(config)), queue_(std::chrono::milliseconds(config_.aging_ms)) {}
 
 SttEngine::~SttEngine() {
     {
@@ -263,9 +263,7 @@ SttEngine::Job* SttEngine::take_job() {
         wake_.wait_until(lock, deadline);
     }
     --idle_;
-    Job* job = queue_.begin()->second;
-    queue_.erase(queue_.begin());
-    return job;
+    return queue_.pop();
 }
 
 SttBatchStats SttEngine::batch_stats() const {
@@ -286,7 +284,7 @@ Result<Transcript> SttEngine::transcribe(std::vector<int16_t> samples, int prior
             return Error::make(Errc::kUnavailable, "the speech recognizer is stopping");
         }
         if (queue_.size() == released_) window_start_ = std::chrono::steady_clock::now();   // opens a window
-        queue_.emplace(std::make_pair(std::clamp(priority, 0, 3), next_seq_++), &job);
+        queue_.push(&job, priority);
     }
     wake_.notify_all();
     Result<Transcript> result = future.get();
@@ -295,10 +293,8 @@ Result<Transcript> SttEngine::transcribe(std::vector<int16_t> samples, int prior
 }
 
 std::vector<int64_t> SttEngine::waiting() const {
-    std::vector<int64_t> out(4, 0);
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& [key, job] : queue_) ++out[static_cast<size_t>(key.first)];
-    return out;
+    return queue_.waiting();
 }
 
 }  // namespace hearth::engine::speech

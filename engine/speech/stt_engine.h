@@ -1,7 +1,7 @@
 // Speech-to-text on pocketsphinx 0.8 (the old cmd_ln API). A decoder is not thread-safe, so the
 // engine keeps a pool of worker threads, each owning one decoder; requests queue (urgent first,
-// then arrival order) and the next free worker takes the next one, so concurrent requests run
-// side by side across the pool. Requests are started in batches: when decoders are idle, requests
+// then arrival order, with aging: JobQueue) and the next free worker takes the next one, so
+// concurrent requests run side by side across the pool. Requests are started in batches: when decoders are idle, requests
 // that arrive within `batch_window_ms` of the first are released together (at once when there are
 // as many as idle decoders), so a burst of clients starts decoding side by side instead of
 // trickling in. Each piece of audio starts from cepstral means adapted to its own
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "engine/speech/job_queue.h"
 #include "engine/speech/transcript.h"
 
 namespace hearth::engine::speech {
@@ -35,6 +36,7 @@ struct SttConfig {
     double max_piece_seconds = 20.0;
     double segment_pause_seconds = 0.3;   // a pause this long between words starts a new segment
     int batch_window_ms = 5;              // how long the first waiting request waits for others
+    int aging_ms = 2000;                  // a waiting request gains one priority level per interval
 };
 
 struct SttBatchStats {
@@ -72,8 +74,7 @@ private:
     SttConfig config_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::multimap<std::pair<int, uint64_t>, Job*> queue_;
-    uint64_t next_seq_ = 0;
+    JobQueue<Job> queue_;
     int idle_ = 0;                                   // workers waiting for a request
     size_t released_ = 0;                            // queued requests released to start now
     std::chrono::steady_clock::time_point window_start_;   // when the oldest unreleased request came

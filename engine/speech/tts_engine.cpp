@@ -54,7 +54,8 @@ Result<std::unique_ptr<TtsEngine>> TtsEngine::create(TtsConfig config) {
 
 TtsEngine::TtsEngine(TtsConfig config)
     : config_(std::move(config)),
-      helper_path_(config_.helper_path.empty() ? beside_this_program("hearth-espeak") : config_.helper_path) {}
+      helper_path_(config_.helper_path.empty() ? beside_this_program("hearth-espeak") : config_.helper_path),
+      queue_(std::chrono::milliseconds(config_.aging_ms)) {}
 
 TtsEngine::~TtsEngine() {
     {
@@ -149,8 +150,7 @@ void TtsEngine::owner_main() {
             std::unique_lock<std::mutex> lock(mutex_);
             wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
             if (queue_.empty()) break;
-            job = queue_.begin()->second;
-            queue_.erase(queue_.begin());
+            job = queue_.pop();
         }
         job->done.set_value(run_job(*job));
     }
@@ -234,7 +234,7 @@ Status TtsEngine::synthesize(const SpeechParams& params, const SampleSink& sink)
             busy_.fetch_sub(1);
             return Error::make(Errc::kUnavailable, "the text-to-speech engine is stopping");
         }
-        queue_.emplace(std::make_pair(std::clamp(params.priority, 0, 3), next_seq_++), &job);
+        queue_.push(&job, params.priority);
     }
     wake_.notify_one();
     Status status = future.get();
@@ -252,10 +252,8 @@ Result<std::vector<int16_t>> TtsEngine::synthesize_all(const SpeechParams& param
 }
 
 std::vector<int64_t> TtsEngine::waiting() const {
-    std::vector<int64_t> out(4, 0);
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& [key, job] : queue_) ++out[static_cast<size_t>(key.first)];
-    return out;
+    return queue_.waiting();
 }
 
 }  // namespace hearth::engine::speech

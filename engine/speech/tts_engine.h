@@ -2,9 +2,9 @@
 // child for every synthesis: espeak-ng keeps synthesizer state in globals that carry from one text
 // to the next, so only a fresh copy of it gives the same samples for the same request every time,
 // and a crash inside it ends only that child. One owner thread talks to the helper: requests queue
-// (urgent first, then arrival order) and are spoken one at a time, 16-bit mono samples at
-// 22,050 Hz handed to each request's callback as they are produced. If the helper itself dies the
-// request fails and the next one starts a new helper.
+// (urgent first, then arrival order, with aging: JobQueue) and are spoken one at a time, 16-bit
+// mono samples at 22,050 Hz handed to each request's callback as they are produced. If the helper
+// itself dies the request fails and the next one starts a new helper.
 //
 // Threads: synthesize(), voices(), resolve_voice() and idle() from any thread; callbacks run on
 // the owner thread.
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "engine/speech/job_queue.h"
 #include "engine/speech/voice.h"
 
 namespace hearth::engine::speech {
@@ -32,6 +33,7 @@ struct TtsConfig {
     std::string default_voice = "en-us+klatt";
     int words_per_minute = 175;                    // at speed 1.0
     std::string helper_path;                       // "" hearth-espeak beside the running program
+    int aging_ms = 2000;                           // a waiting request gains one priority level per interval
 };
 
 struct SpeechParams {
@@ -88,8 +90,7 @@ private:
     std::map<std::string, std::string> variants_;    // "klatt" -> "klatt"
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::multimap<std::pair<int, uint64_t>, Job*> queue_;
-    uint64_t next_seq_ = 0;
+    JobQueue<Job> queue_;
     bool stop_ = false;
     std::atomic<int> busy_{0};
     std::thread owner_;
