@@ -69,7 +69,8 @@ TtsEngine::~TtsEngine() {
 
 Status TtsEngine::start_helper() {
     if (::access(helper_path_.c_str(), X_OK) != 0)
-        return Error::make(Errc::kNotFound, "the text-to-speech helper '{}' is missing (it is built with hearth)",
+        // A broken installation, not a missing thing the caller named: a 500, not a 404.
+        return Error::make(Errc::kInternal, "the text-to-speech helper '{}' is missing (it is built with hearth)",
                            helper_path_);
     int sockets[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0)
@@ -113,7 +114,7 @@ Status TtsEngine::start_helper() {
         if (type == helper::Message::kReady) break;
         if (type == helper::Message::kFailed) {
             stop_helper();
-            return Error::make(Errc::kNotFound, "{}", payload);
+            return Error::make(Errc::kInternal, "{}", payload);
         }
         if (type != helper::Message::kVoice) continue;
         auto fields = helper::split_fields(payload, 6);

@@ -174,7 +174,7 @@ TEST(TtsEngine, AMissingHelperIsAClearError) {
     config.helper_path = "/nonexistent/hearth-espeak";
     auto created = TtsEngine::create(config);
     ASSERT_FALSE(created.ok());
-    EXPECT_EQ(created.error().code, Errc::kNotFound);
+    EXPECT_EQ(created.error().code, Errc::kInternal);
     EXPECT_NE(created.error().message.find("/nonexistent/hearth-espeak"), std::string::npos);
 }
 
