@@ -75,6 +75,12 @@ Status TtsEngine::start_helper() {
     int sockets[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0)
         return Error::make(Errc::kIo, "could not create the text-to-speech helper's socket: {}", std::strerror(errno));
+    // Room for the largest message whatever the system's default socket buffer (capped by
+    // net.core.wmem_max, 208 KiB by default).
+    for (int end : sockets) {
+        const int bytes = static_cast<int>(2 * helper::kMaxMessageBytes);
+        ::setsockopt(end, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+    }
     // The helper's end becomes its fd 3; every other descriptor of this process stays closed to it.
     int child_end = sockets[1];
     if (child_end == 3) {
@@ -170,9 +176,9 @@ Status TtsEngine::run_job(Job& job) {
                               helper::join_fields({job.voice, rate, pitch, params.text})))
         return helper_lost();
     std::vector<int16_t> samples;
+    std::string payload;   // one buffer for every message of the synthesis
     for (;;) {
         helper::Message type;
-        std::string payload;
         if (!helper::recv_message(helper_socket_, type, payload)) return helper_lost();
         if (type == helper::Message::kSamples) {
             if (job.stopped) continue;   // cancelled: drain until the helper says done

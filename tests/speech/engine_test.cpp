@@ -169,6 +169,20 @@ TEST(TtsEngine, AKilledHelperFailsOneRequestAndTheNextStartsAnother) {
     EXPECT_EQ(*after, *before);
 }
 
+// The text travels to the helper in one message: the longest the server accepts (100,000 bytes)
+// fits, a longer one is refused before it is sent.
+TEST(TtsEngine, LongTextsFitTheHelperMessage) {
+    SpeechParams params;
+    params.text = "Start." + std::string(99990, ' ') + "End.";
+    auto samples = engine().synthesize_all(params);
+    ASSERT_TRUE(samples.ok()) << samples.error().message;
+    EXPECT_GT(samples->size(), 1000u);
+    params.text = std::string(200000, 'a');
+    auto refused = engine().synthesize_all(params);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+}
+
 TEST(TtsEngine, AMissingHelperIsAClearError) {
     TtsConfig config;
     config.helper_path = "/nonexistent/hearth-espeak";
