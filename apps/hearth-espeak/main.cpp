@@ -104,8 +104,10 @@ bool wait_child(pid_t child, int& status, bool& cancelled) {
         const int ready = pidfd >= 0 ? poll(fds, 2, -1) : poll(fds, 1, 5);
         if (ready < 0 && errno != EINTR) break;
         if (pidfd >= 0 ? (fds[1].revents & POLLIN) != 0 : waitpid(child, &status, WNOHANG) == child) {
-            if (pidfd >= 0) waitpid(child, &status, 0);
-            if (pidfd >= 0) close(pidfd);
+            if (pidfd >= 0) {
+                waitpid(child, &status, 0);
+                close(pidfd);
+            }
             return true;
         }
         if (fds[0].revents == 0) continue;

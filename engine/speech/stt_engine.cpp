@@ -24,16 +24,20 @@ void silence_pocketsphinx_log() {
     std::call_once(once, [] { err_set_logfp(nullptr); });
 }
 
+// A worker's decoder and a front end of its own for estimating each piece's cepstral means
+// (adapted_means: running the decoder's front end would advance the frame count its word
+// timestamps are measured in).
 struct Decoder {
     ps_decoder_t* ps = nullptr;
+    fe_t* fe = nullptr;
     ~Decoder() {
-        if (!ps) return;
         std::lock_guard<std::mutex> lock(g_decoder_lifecycle);
-        ps_free(ps);
+        if (fe) fe_free(fe);
+        if (ps) ps_free(ps);
     }
 };
 
-Result<ps_decoder_t*> make_decoder(const std::string& dir) {
+Status make_decoder(const std::string& dir, Decoder& decoder) {
     const std::string hmm = dir + "/en-us", lm = dir + "/en-us.lm.bin", dict = dir + "/cmudict-en-us.dict";
     for (const std::string& path : {hmm, lm, dict})
         if (!std::filesystem::exists(path))
@@ -42,10 +46,12 @@ Result<ps_decoder_t*> make_decoder(const std::string& dir) {
     cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
                                    dict.c_str(), nullptr);
     if (!config) return Error::make(Errc::kInternal, "pocketsphinx rejected its configuration");
-    ps_decoder_t* ps = ps_init(config);
+    decoder.ps = ps_init(config);
     cmd_ln_free_r(config);
-    if (!ps) return Error::make(Errc::kInternal, "pocketsphinx could not load the model in '{}'", dir);
-    return ps;
+    if (!decoder.ps) return Error::make(Errc::kInternal, "pocketsphinx could not load the model in '{}'", dir);
+    decoder.fe = fe_init_auto_r(ps_get_config(decoder.ps));
+    if (!decoder.fe) return Error::make(Errc::kInternal, "pocketsphinx could not make a front end");
+    return {};
 }
 
 bool is_filler(const std::string& word) {
@@ -79,8 +85,6 @@ size_t quiet_cut(const std::vector<int16_t>& samples, size_t begin, size_t end) 
 // from). Computing the features alone costs a few percent of a decode; the round trip with
 // espeak-ng's voice has 11.4% word errors this way against 27.9% from the model's initial means
 // (tests/speech/round_trip_test.cpp).
-// `fe` is a front end of the worker's own: running the decoder's would advance the frame count
-// its word timestamps are measured in.
 std::vector<mfcc_t> adapted_means(ps_decoder_t* ps, fe_t* fe, const int16_t* samples, size_t count,
                                   const std::vector<mfcc_t>& initial) {
     cmn_t* cmn = ps_get_feat(ps)->cmn_struct;
@@ -98,8 +102,7 @@ std::vector<mfcc_t> adapted_means(ps_decoder_t* ps, fe_t* fe, const int16_t* sam
     }
     fe_free_2d(cepstra);
     cmn_live_update(cmn);
-    std::vector<mfcc_t> adapted(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
-    return adapted;
+    return std::vector<mfcc_t>(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
 }
 
 }  // namespace
@@ -152,26 +155,8 @@ SttEngine::~SttEngine() {
 
 void SttEngine::worker_main(std::promise<Status> started) {
     Decoder decoder;
-    auto made = make_decoder(config_.model_dir);
-    if (!made.ok()) {
-        started.set_value(made.error());
-        return;
-    }
-    decoder.ps = *made;
-    struct FrontEnd {
-        fe_t* fe = nullptr;
-        ~FrontEnd() {
-            if (!fe) return;
-            std::lock_guard<std::mutex> lock(g_decoder_lifecycle);
-            fe_free(fe);
-        }
-    } front_end;
-    {
-        std::lock_guard<std::mutex> lock(g_decoder_lifecycle);
-        front_end.fe = fe_init_auto_r(ps_get_config(decoder.ps));
-    }
-    if (!front_end.fe) {
-        started.set_value(Error::make(Errc::kInternal, "pocketsphinx could not make a front end"));
+    if (Status made = make_decoder(config_.model_dir, decoder); !made.ok()) {
+        started.set_value(made);
         return;
     }
     // Cepstral mean normalisation adapts as it hears: every piece starts from the model's initial
@@ -193,7 +178,8 @@ void SttEngine::worker_main(std::promise<Status> started) {
             size_t end = std::min(samples.size(), begin + max_piece);
             if (end < samples.size()) end = quiet_cut(samples, begin, end);
             const double offset = static_cast<double>(begin) / kSampleRate;
-            const std::vector<mfcc_t> means = adapted_means(decoder.ps, front_end.fe, samples.data() + begin, end - begin, initial_means);
+            const std::vector<mfcc_t> means =
+                adapted_means(decoder.ps, decoder.fe, samples.data() + begin, end - begin, initial_means);
             cmn_live_set(cmn, means.data());
             // A new stream per piece: segment frames count from this piece's start, not from
             // everything the decoder has heard (the piece's offset is added below).
